@@ -8,9 +8,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 # %% auto #0
-__all__ = ['STACK', 'STACK_FIELDS', 'MARKER', 'SECTIONS', 'TELEMETRY_OFF', 'stack_table', 'SettingsError', 'package_settings',
-           'find_settings', 'Settings', 'load_settings', 'Profile', 'get_profile', 'profile_settings', 'course_home',
-           'is_home', 'ensure_home', 'paths', 'tool_env', 'activate']
+__all__ = ['STACK', 'STACK_FIELDS', 'PIPELINES', 'MARKER', 'SECTIONS', 'TELEMETRY_OFF', 'stack_table', 'SettingsError',
+           'package_settings', 'find_settings', 'Settings', 'load_settings', 'Profile', 'get_profile',
+           'profile_settings', 'course_home', 'is_home', 'ensure_home', 'paths', 'tool_env', 'activate']
 
 # %% ../nbs/00_stack.ipynb #41d4fd3f
 STACK = [
@@ -30,6 +30,13 @@ STACK = [
     ("managed platform", "runtime", "(compared)", "09", "Vertex AI, SageMaker, Azure ML"),
 ]
 STACK_FIELDS = ("brick", "layer", "tool", "chapter", "alternatives")
+PIPELINES = {  # the bricks each pipeline family runs through, in order
+    "training / fine-tuning": ["preprocessing", "model definition", "training", "evaluation",
+                               "experiment & artifact tracking", "data & pipeline versioning",
+                               "model registry", "pipeline orchestration"],
+    "inference": ["model registry", "packaging", "deployment & serving", "pipeline orchestration",
+                  "runtime engine", "monitoring"],
+}
 
 def stack_table():
     "The stack map as a list of dicts, one per brick."
