@@ -6,15 +6,17 @@
 __all__ = ['FINEWEB_COLUMNS', 'SLICE_COLUMNS', 'REAL_SOURCES', 'DUMPS', 'DOCSTRING_PACKAGES', 'NOISE_KINDS', 'TRAIN_MIX',
            'LATER_MIX', 'LANGID_CHARS', 'PUNCTUATION', 'TERMINAL_PUNCTUATION', 'STOP_WORDS', 'C4_END',
            'POLICY_SUBSTRINGS', 'FILTERS', 'EDU_TERMS', 'COMMERCIAL_TERMS', 'RUBRIC', 'SLICES', 'CRAWL_VERSION',
-           'DataError', 'gensim_data_dir', 'wiki_articles', 'news_stories', 'pydoc_topics', 'docstrings', 'header',
-           'footer', 'noise_page', 'load_sources', 'partition_sources', 'real_pages', 'wrap_in_boilerplate',
-           'identify_language', 'token_count', 'build_crawl', 'split_words', 'count_sentences', 'quality_signals',
-           'gopher_word_count', 'gopher_mean_word_length', 'gopher_symbol_ratio', 'gopher_bullet_lines',
-           'gopher_ellipsis_lines', 'gopher_alpha_words', 'gopher_stop_words', 'rep_paragraphs', 'rep_lines',
-           'rep_top_ngrams', 'rep_dup_ngrams', 'c4_rules', 'fineweb_line_punct', 'fineweb_short_lines',
-           'fineweb_dup_line_chars', 'fineweb_newlines', 'filter_reason', 'datatrove_available', 'datatrove_decisions',
-           'rule_decisions', 'rubric_signals', 'rubric_points', 'annotator_jitter', 'edu_score', 'annotate',
-           'check_schema', 'write_shards', 'read_shards', 'crawl_plan', 'ensure_crawl', 'load_slice']
+           'EMAIL_RE', 'IP_RE', 'EMAIL_REPLACEMENTS', 'IP_REPLACEMENTS', 'PIPELINE', 'DataError', 'gensim_data_dir',
+           'wiki_articles', 'news_stories', 'pydoc_topics', 'docstrings', 'header', 'footer', 'noise_page',
+           'load_sources', 'partition_sources', 'real_pages', 'wrap_in_boilerplate', 'identify_language', 'token_count',
+           'build_crawl', 'split_words', 'count_sentences', 'quality_signals', 'gopher_word_count',
+           'gopher_mean_word_length', 'gopher_symbol_ratio', 'gopher_bullet_lines', 'gopher_ellipsis_lines',
+           'gopher_alpha_words', 'gopher_stop_words', 'rep_paragraphs', 'rep_lines', 'rep_top_ngrams', 'rep_dup_ngrams',
+           'c4_rules', 'fineweb_line_punct', 'fineweb_short_lines', 'fineweb_dup_line_chars', 'fineweb_newlines',
+           'filter_reason', 'datatrove_available', 'datatrove_decisions', 'rule_decisions', 'rubric_signals',
+           'rubric_points', 'annotator_jitter', 'edu_score', 'annotate', 'check_schema', 'write_shards', 'read_shards',
+           'crawl_plan', 'ensure_crawl', 'load_slice', 'language_filter', 'exact_duplicates', 'minhash_duplicates',
+           'scrub_pii', 'run_pipeline', 'funnel', 'load_fineweb']
 
 # %% ../nbs/01_data.ipynb #c4a24059
 import bz2, hashlib, html, io, json, math, os, random, re, shutil, time, uuid, ast, importlib.util
@@ -1219,3 +1221,146 @@ def load_slice(name: str, # "train", "later" or "heldout"
     "One slice of the crawl (FineWeb columns plus `source`, `score`, `keep`), built first if needed."
     if name not in SLICES: raise DataError(f"unknown slice {name!r}; choose one of {', '.join(SLICES)}")
     return read_shards(ensure_crawl(profile)[name])
+
+# %% ../nbs/01_data.ipynb #bc866c19
+def language_filter(language: str, # the identified language
+                    score: float, # its probability
+                    languages=("en",), # languages kept
+                    threshold: float = 0.65 # FineWeb's LanguageFilter threshold
+                   ) -> str|None:
+    "FineWeb's language filter: keep English pages the identifier is at least 65% sure of."
+    if language not in languages: return "language_not_kept"
+    if score < threshold: return "language_score_below_threshold"
+
+def _normalise(text):
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+def exact_duplicates(texts: list # page texts, in crawl order
+                    ) -> np.ndarray:
+    "True for each page whose normalised text (lower case, words only) already appeared earlier."
+    seen, out = set(), []
+    for t in texts:
+        h = hashlib.sha1(_normalise(t).encode()).digest()
+        out.append(h in seen); seen.add(h)
+    return np.array(out, dtype=bool)
+
+def minhash_duplicates(texts: list, # page texts, in crawl order
+                       ngram: int = 5, # shingle size in words (FineWeb: 5)
+                       bands: int = 14, # LSH buckets (FineWeb: 14)
+                       rows: int = 8, # hashes per bucket (FineWeb: 8, so 112 permutations)
+                       threshold: float = 0.75, # estimated Jaccard similarity that makes a near-duplicate
+                       seed: int = 1 # MinHash permutation seed
+                      ) -> np.ndarray:
+    "True for each page that is a near-duplicate of an earlier one (datasketch MinHash LSH on word 5-grams)."
+    from datasketch import MinHash, MinHashLSH
+    shingles = []
+    for t in texts:
+        w = _normalise(t).split()
+        sh = {" ".join(w[i:i + ngram]) for i in range(max(1, len(w) - ngram + 1))} or {""}
+        shingles.append([s.encode() for s in sh])
+    mhs = MinHash.bulk(shingles, num_perm=bands * rows, seed=seed)
+    lsh = MinHashLSH(num_perm=bands * rows, params=(bands, rows))
+    out = []
+    for i, m in enumerate(mhs):
+        dup = any(mhs[j].jaccard(m) >= threshold for j in lsh.query(m))
+        out.append(dup)
+        if not dup: lsh.insert(i, m)
+    return np.array(out, dtype=bool)
+
+EMAIL_RE = re.compile(r"\b[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:(?:[A-Za-z0-9](?:["
+                      r"A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[(?:(?:25[0-5]|2[0-4][0-9]|["
+                      r"01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?|[A-Za-z0-9-]*[A-Za-z0-9]:)])")
+IP_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)")
+EMAIL_REPLACEMENTS = ("email@example.com", "firstname.lastname@example.org")
+IP_REPLACEMENTS = ("22.214.171.124", "126.96.36.199", "188.8.131.52", "184.108.40.206", "220.127.116.11", "18.104.22.168")
+
+def scrub_pii(text: str # a page's text
+             ) -> str:
+    "Replace e-mail addresses and public IP addresses by harmless ones, as datatrove's PIIFormatter does."
+    import ipaddress
+    _check_text(text)
+    k, j = iter(range(10**9)), iter(range(10**9))  # each replacer cycles through its own list
+    text = EMAIL_RE.sub(lambda m: EMAIL_REPLACEMENTS[next(k) % len(EMAIL_REPLACEMENTS)], text)
+    def ip(m):
+        try: public = ipaddress.ip_address(m.group()).is_global
+        except ValueError: public = False
+        return IP_REPLACEMENTS[next(j) % len(IP_REPLACEMENTS)] if public else m.group()
+    return IP_RE.sub(ip, text)
+
+# %% ../nbs/01_data.ipynb #cdb39cca
+PIPELINE = ("language", "gopher_repetition", "gopher_quality", "c4", "fineweb", "exact_dedup", "minhash_dedup")
+
+def run_pipeline(df: pd.DataFrame, # crawl records (FineWeb columns)
+                 c4_terminal_punct: bool = False # C4's end-of-line rule; FineWeb ran C4 without it
+                ) -> pd.DataFrame:
+    "FineWeb's pipeline on a crawl: a `kept_<stage>` column per stage (cumulative), the drop `reason`, scrubbed `text`."
+    check_schema(df)
+    out = df.copy()
+    alive = np.ones(len(df), dtype=bool)
+    reason = np.array([""] * len(df), dtype=object)
+    sig = {}
+    for stage in PIPELINE[:5]:
+        for i in np.flatnonzero(alive):
+            t = df.text.iat[i]
+            if stage == "language": why = language_filter(df.language.iat[i], df.language_score.iat[i])
+            else:
+                s = sig.get(i) or sig.setdefault(i, quality_signals(t))
+                why = c4_rules(s, terminal_punct=c4_terminal_punct) if stage == "c4" else filter_reason(s, stage)
+            if why: alive[i] = False; reason[i] = why
+        out[f"kept_{stage}"] = alive.copy()
+    for stage, fn in (("exact_dedup", exact_duplicates), ("minhash_dedup", minhash_duplicates)):
+        idx = np.flatnonzero(alive)
+        dup = fn([df.text.iat[i] for i in idx]) if len(idx) else np.zeros(0, dtype=bool)
+        alive[idx[dup]] = False; reason[idx[dup]] = stage
+        out[f"kept_{stage}"] = alive.copy()
+    out["reason"] = reason
+    out["text"] = [scrub_pii(t) if a else t for t, a in zip(df.text, alive)]
+    return out
+
+def funnel(result: pd.DataFrame # the output of `run_pipeline`
+          ) -> pd.Series:
+    "Pages left after each stage of the pipeline, starting with the whole crawl."
+    return pd.Series([len(result)] + [int(result[f"kept_{s}"].sum()) for s in PIPELINE], index=["crawl", *PIPELINE])
+
+# %% ../nbs/01_data.ipynb #4d1bb94e
+def load_fineweb(n_pages: int = 1000, # how many records to read
+                 data_files: str|list|None = None, # local Parquet/JSON files of FineWeb records; None: the hub
+                 name: str = "sample-10BT", # the hub configuration (FineWeb's 10B-token sample)
+                 path: str = "HuggingFaceFW/fineweb", # the hub dataset
+                 allow_network: bool = False # must be True to stream from the hub (the course is offline by default)
+                ) -> pd.DataFrame:
+    "Stream FineWeb records with `datasets` (the `hub` extra) into the same DataFrame `build_crawl` returns."
+    if not isinstance(n_pages, int) or n_pages < 1: raise DataError(f"n_pages must be a positive integer, got {n_pages!r}")
+    if importlib.util.find_spec("datasets") is None:
+        raise DataError("the FineWeb loader needs `datasets`: pip install 'course-lib[hub]'")
+    if data_files is None:
+        if not allow_network:
+            raise DataError("streaming FineWeb from the hub needs the network: call load_fineweb(..., allow_network=True) "
+                            "on a connected machine, or pass data_files= with local Parquet/JSON files")
+        os.environ["HF_HUB_OFFLINE"] = "0"  # config.activate() turns the hub off; this call opts in
+        try:
+            import huggingface_hub.constants as hc; hc.HF_HUB_OFFLINE = False
+        except ImportError: pass
+    else:
+        files = [data_files] if isinstance(data_files, (str, Path)) else list(data_files)
+        missing = [str(f) for f in files if not Path(f).is_file()]
+        if missing: raise DataError(f"data file(s) not found: {', '.join(missing)}; pass existing .parquet or .json(l) files")
+        kinds = {Path(f).suffix.lower() for f in files}
+        if not kinds <= {".parquet", ".json", ".jsonl"} or len(kinds) > 1:
+            raise DataError(f"data_files must all be .parquet or all .json/.jsonl, got {sorted(kinds)}")
+    import itertools
+    from datasets import load_dataset
+    if data_files is None: ds = load_dataset(path, name=name, split="train", streaming=True)
+    else:
+        builder = "parquet" if ".parquet" in kinds else "json"
+        ds = load_dataset(builder, data_files=[str(f) for f in files], split="train", streaming=True)
+    rows = []
+    for rec in itertools.islice(ds, n_pages):
+        missing = [c for c in FINEWEB_COLUMNS if c not in rec]
+        if missing: raise DataError(f"a record lacks FineWeb column(s) {', '.join(missing)}; expected {', '.join(FINEWEB_COLUMNS)}")
+        rows.append({c: rec[c] for c in FINEWEB_COLUMNS})
+    df = pd.DataFrame(rows, columns=FINEWEB_COLUMNS)
+    df["date"] = df["date"].astype(str)
+    df["language_score"] = df["language_score"].astype(float); df["token_count"] = df["token_count"].astype("int64")
+    df["source"] = "fineweb"
+    return check_schema(df)[FINEWEB_COLUMNS + ["source"]]
