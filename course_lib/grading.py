@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['SOLUTION_BEGIN', 'SOLUTION_END', 'HIDDEN_BEGIN', 'HIDDEN_END', 'NBGRADER_KEYS', 'ANSI', 'ADDRESS', 'ABSPATH', 'HINT',
-           'LAUNCHER', 'THREAD_VARS', 'KERNEL_UID_BASE', 'GUARD_SOURCE', 'SUSPICIOUS', 'GradingError', 'AuthoringError',
-           'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook', 'split_markers', 'strip_hidden',
-           'hidden_lines', 'normalise', 'stub_solution', 'check_source', 'assignment_name', 'student_version',
-           'dumps_notebook', 'write_atomic', 'assign', 'assign_main', 'find_exercise', 'CheckResult', 'check', 'Reply',
-           'kernel_python', 'Kernel', 'suspicious', 'Assignment', 'answers_of', 'fill_answers', 'grading_limits',
-           'stray_files', 'grade_submission', 'find_submissions', 'grade', 'feedback_markdown', 'markdown_to_html',
-           'grades_csv', 'write_reports', 'grade_main']
+           'LAUNCHER', 'ZYGOTE', 'THREAD_VARS', 'KERNEL_UID_BASE', 'GUARD_SOURCE', 'SUSPICIOUS', 'GradingError',
+           'AuthoringError', 'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook', 'split_markers',
+           'strip_hidden', 'hidden_lines', 'normalise', 'stub_solution', 'check_source', 'assignment_name',
+           'student_version', 'dumps_notebook', 'write_atomic', 'assign', 'assign_main', 'find_exercise', 'CheckResult',
+           'check', 'base_env', 'Zygote', 'Reply', 'kernel_python', 'Kernel', 'suspicious', 'Assignment', 'answers_of',
+           'fill_answers', 'grading_limits', 'stray_files', 'grade_submission', 'find_submissions', 'grade',
+           'feedback_markdown', 'markdown_to_html', 'grades_csv', 'write_reports', 'grade_main']
 
 # %% ../nbs/10_grading.ipynb #5ce4e2e9
 import csv, hashlib, html, io, json, os, re, shutil, sys, time
@@ -365,6 +365,37 @@ sys.argv = ["ipykernel_launcher"] + sys.argv[2:]
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 '''
+ZYGOTE = r'''
+import json, os, random, resource, signal, site, sys, traceback
+for d in json.loads(sys.argv[1]): site.addsitedir(d)
+from ipykernel import kernelapp  # the slow part of a kernel's start, done once for the whole class
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, never left as zombies
+print("ready", flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:  # the kernel: a fresh process that has run no student code, sandboxed before it starts
+        try:
+            os.setsid()
+            log = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0); os.dup2(log, 1); os.dup2(log, 2)
+            os.closerange(3, 1024)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.chdir(req["cwd"])
+            os.environ.clear(); os.environ.update(req["env"])
+            for name, v in req["limits"].items(): resource.setrlimit(getattr(resource, name), (v, v))
+            if req["uid"] is not None:
+                os.setgroups([]); os.setgid(req["uid"]); os.setuid(req["uid"])
+            os.umask(0o077)
+            random.seed()
+            sys.argv = ["ipykernel_launcher", *req["argv"]]
+            kernelapp.launch_new_instance()
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    print(json.dumps({"pid": pid}), flush=True)
+'''
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "RAYON_NUM_THREADS", "BLIS_NUM_THREADS")
 KERNEL_UID_BASE = 61000  # unprivileged uids for kernels when the grader runs as root: one per worker slot
@@ -373,6 +404,57 @@ def _package_parent() -> Path:
     "The folder that holds the `course_lib` package (the repository, or site-packages)."
     import course_lib
     return Path(course_lib.__file__).resolve().parent.parent
+
+def base_env() -> dict:
+    "The environment every kernel starts from: nothing of the grader's own but PATH and PYTHONPATH."
+    path = [str(_package_parent()), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYTHONPATH": os.pathsep.join(dict.fromkeys(path)), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1",
+            "COURSE_PROFILE": "smoke", "COURSE_GRADER": "1", "TOKENIZERS_PARALLELISM": "false",
+            **{k: "1" for k in THREAD_VARS}, **config.TELEMETRY_OFF}
+
+class _Child:
+    "A kernel forked by the zygote (not our child): liveness by signal 0, like `Popen.poll`."
+    def __init__(self, pid): self.pid = pid
+    def poll(self):
+        try: os.kill(self.pid, 0); return None
+        except ProcessLookupError: return -1
+        except PermissionError: return None
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout or 0)
+        while self.poll() is None and time.monotonic() < deadline: time.sleep(0.02)
+
+class Zygote:
+    "A pre-imported interpreter that forks one fresh, sandboxed kernel per submission (saves the import time)."
+    def __init__(self, python: str, # the interpreter kernels run with
+                 sitedirs: list, # extra site folders for it
+                 env: dict # its environment (the kernels get their own)
+                ):
+        import subprocess, threading
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen([python, "-s", "-c", ZYGOTE, json.dumps(list(sitedirs))], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/",
+                                     start_new_session=True, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.close(); raise GradingError(f"the kernel launcher ({python}) did not start")
+
+    def spawn(self, req: dict # cwd, env, limits, uid, log, argv of the kernel
+             ) -> int:
+        "Fork a kernel; return its pid."
+        with self.lock:
+            try:
+                self.proc.stdin.write(json.dumps(req) + "\n"); self.proc.stdin.flush()
+                return int(json.loads(self.proc.stdout.readline())["pid"])
+            except (OSError, ValueError, KeyError) as e:
+                raise GradingError(f"the kernel launcher failed: {e}") from None
+
+    def close(self):
+        "Stop the launcher (kernels it forked are stopped by their graders)."
+        import signal
+        try: os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError): pass
+        self.proc.wait()
 
 class Reply:
     "What the grader learns from one execute request: status, error, and whether the kernel survived."
@@ -431,23 +513,16 @@ def kernel_python(uid: int|None # the uid kernels run as; None when the grader d
 
 class Kernel:
     "One sandboxed IPython kernel: own process group, own HOME/IPYTHONDIR/TMPDIR, rlimits, optionally its own uid."
-    def __init__(self, workdir: Path, limits: dict, uid: int|None = None, python: str|None = None, sitedirs=()):
-        self.workdir, self.limits, self.uid = Path(workdir), limits, uid
+    def __init__(self, workdir: Path, limits: dict, uid: int|None = None, python: str|None = None, sitedirs=(), zygote=None):
+        self.workdir, self.limits, self.uid, self.zygote = Path(workdir), limits, uid, zygote
         self.python, self.sitedirs = python or sys.executable, list(sitedirs)
         self.proc = self.kc = None
         self.killed_extra = 0
 
     def _env(self):
         w = self.workdir
-        pkg_parent = str(_package_parent())
-        env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               "HOME": str(w / "home"), "IPYTHONDIR": str(w / "ipython"), "TMPDIR": str(w / "tmp"),
-               "MPLCONFIGDIR": str(w / "tmp" / "mpl"), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1",
-               "COURSE_HOME": str(w / "home" / "course"), "COURSE_PROFILE": "smoke", "COURSE_GRADER": "1", "TOKENIZERS_PARALLELISM": "false",
-               **{k: "1" for k in THREAD_VARS}, **config.TELEMETRY_OFF}
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([pkg_parent, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]))
-        return env
+        return {**base_env(), "HOME": str(w / "home"), "IPYTHONDIR": str(w / "ipython"), "TMPDIR": str(w / "tmp"),
+                "MPLCONFIGDIR": str(w / "tmp" / "mpl"), "COURSE_HOME": str(w / "home" / "course")}
 
     def start(self, timeout: float = 60):
         "Start the kernel and wait until it answers; raise `GradingError` if it cannot start."
@@ -465,15 +540,19 @@ class Kernel:
         lim = {"RLIMIT_AS": self.limits["memory_mb"] * 2**20, "RLIMIT_CPU": int(self.limits["cpu_seconds"]),
                "RLIMIT_FSIZE": self.limits["file_size_mb"] * 2**20, "RLIMIT_CORE": 0}
         if self.uid is not None: lim["RLIMIT_NPROC"] = 256
-        cfg = json.dumps({"limits": lim, "sitedirs": self.sitedirs, "path": []})
-        argv = [self.python, "-s", "-c", LAUNCHER, cfg, "-f", str(conn), "--HistoryManager.enabled=False",
-                "--IPKernelApp.capture_fd_output=False", "--Session.debug=False"]
-        extra = dict(user=self.uid, group=self.uid, extra_groups=[]) if self.uid is not None else {}
-        self.log = open(w / "kernel.log", "wb")
-        try:
-            self.proc = subprocess.Popen(argv, cwd=w, env=self._env(), stdin=subprocess.DEVNULL, stdout=self.log,
-                                         stderr=subprocess.STDOUT, start_new_session=True, umask=0o077, **extra)
-        except OSError as e: raise GradingError(f"cannot start a kernel ({self.python}): {e}") from None
+        kargs = ["-f", str(conn), "--HistoryManager.enabled=False", "--IPKernelApp.capture_fd_output=False"]
+        if self.zygote is not None:
+            self.proc = _Child(self.zygote.spawn(dict(cwd=str(w), env=self._env(), limits=lim, uid=self.uid,
+                                                      log=str(w / "kernel.log"), argv=kargs)))
+        else:
+            cfg = json.dumps({"limits": lim, "sitedirs": self.sitedirs, "path": []})
+            argv = [self.python, "-s", "-c", LAUNCHER, cfg, *kargs]
+            extra = dict(user=self.uid, group=self.uid, extra_groups=[]) if self.uid is not None else {}
+            self.log = open(w / "kernel.log", "wb")
+            try:
+                self.proc = subprocess.Popen(argv, cwd=w, env=self._env(), stdin=subprocess.DEVNULL, stdout=self.log,
+                                             stderr=subprocess.STDOUT, start_new_session=True, umask=0o077, **extra)
+            except OSError as e: raise GradingError(f"cannot start a kernel ({self.python}): {e}") from None
         kc = BlockingKernelClient(connection_file=str(conn)); kc.load_connection_file()
         kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         self.kc = kc
@@ -895,7 +974,8 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
                      workdir: Path, # an empty scratch folder for this submission
                      uid: int|None = None, # unprivileged uid to run the kernel as (grader running as root)
                      python: str|None = None, # the interpreter for the kernel
-                     sitedirs: list = () # extra site folders for that interpreter
+                     sitedirs: list = (), # extra site folders for that interpreter
+                     zygote: Zygote|None = None # a launcher that forks pre-imported kernels; None: start each from scratch
                     ) -> dict:
     "Grade one submission; always returns a result, whatever the submission does."
     import ast, secrets
@@ -913,7 +993,7 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
     kernel, skip, restarts, killers, kernels = None, set(), 0, [], []
 
     def boot():
-        k = Kernel(workdir, limits, uid, python, sitedirs)
+        k = Kernel(workdir, limits, uid, python, sitedirs, zygote)
         kernels.append(k); k.start()
         r = k.execute(_guard_install(guard), 30)
         if not r.ok: raise GradingError(f"the grader could not prepare the kernel: {r.ename}: {r.evalue}")
@@ -1050,6 +1130,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
           source: str|Path = "solutions", # folder of the instructor's source notebooks
           workers: int|None = None, # parallel kernels; [grading] workers (0: one per core) when None
           progress: bool = True, # show a progress bar
+          fast_start: bool = True, # fork kernels from a pre-imported launcher instead of starting each from scratch
           **limits # cell_timeout, submission_timeout, memory_mb, cpu_seconds, file_size_mb overrides
          ) -> dict:
     "Grade a class: every submission in its own sandboxed kernel, several at once; write and return the results."
@@ -1074,6 +1155,8 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
         uids, python, sitedirs = [None] * n, sys.executable, []
         sandbox["user"] = "root (no Python interpreter was usable by an unprivileged user)"
     scratch, temp = _scratch_root(out, uids[0])
+    try: zygote = Zygote(python, sitedirs, base_env()) if fast_start else None
+    except GradingError: zygote = None  # start every kernel from scratch instead
     slots = queue.Queue()
     for k in range(n): slots.put(k)
     bar_lock = threading.Lock()
@@ -1092,7 +1175,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
         w = scratch / f"{k}-{hashlib.sha1(student.encode()).hexdigest()[:10]}"
         try:
             shutil.rmtree(w, ignore_errors=True); w.mkdir(parents=True)
-            row.update(grade_submission(a, raw, lim, w, uids[k], python, sitedirs))
+            row.update(grade_submission(a, raw, lim, w, uids[k], python, sitedirs, zygote))
         except Exception as e:  # the grader's own failure still gives the student a row
             row.update(status="error", reason=f"grader error: {type(e).__name__}: {normalise(str(e))}", flags=[], notes=[], cells={},
                        total=0, questions={t["id"]: dict(points=0, max=t["points"], passed=False, reason="grader error") for t in a.tests})
@@ -1115,6 +1198,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
                     with bar_lock: bar.update(1)
     finally:
         if bar is not None: bar.close()
+        if zygote is not None: zygote.close()
         shutil.rmtree(scratch, ignore_errors=True)
     results = dict(assignment=a.name, source=a.path.name, max_points=a.max_points,
                    questions=[dict(id=t["id"], points=t["points"]) for t in a.tests], sandbox=sandbox,

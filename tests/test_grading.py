@@ -277,7 +277,8 @@ def test_default_memory_limit_allows_heavy_imports(tmp_path, home):
     subs = tmp_path / "subs"; (subs / "heavy").mkdir(parents=True)
     code = "import numpy, pandas, sklearn.linear_model, torch, mlflow\nassert torch.ones(3).sum().item() == 3\n"
     (subs / "heavy" / "00_stack.ipynb").write_bytes(_nb(_all(q1_answer=code + SOLVED["q1_answer"])))
-    res = grading.grade("00_stack", subs, tmp_path / "out", source=SOL, workers=1, progress=False)
+    # also the plain start-up path (no pre-imported launcher)
+    res = grading.grade("00_stack", subs, tmp_path / "out", source=SOL, workers=1, progress=False, fast_start=False)
     assert res["sandbox"]["limits"]["memory_mb"] == 4096
     row = res["students"]["heavy"]
     assert row["total"] == 10 and row["cells"]["q1_answer"] == "ok", row
