@@ -13,7 +13,7 @@ __all__ = ['SOLUTION_BEGIN', 'SOLUTION_END', 'HIDDEN_BEGIN', 'HIDDEN_END', 'NBGR
            'feedback_markdown', 'markdown_to_html', 'grades_csv', 'write_reports', 'grade_main']
 
 # %% ../nbs/10_grading.ipynb #5ce4e2e9
-import csv, hashlib, html, io, json, os, re, shutil, sys, time
+import json, os, re, sys, time
 from pathlib import Path
 from . import config
 
@@ -114,22 +114,22 @@ def hidden_lines(src: str # a test cell's source
         if s == HIDDEN_END: inside = False
     return hidden
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{4,}\b")
-ABSPATH = re.compile(r"(?<![\w<>.])/(?:[\w.+@-]+/)*[\w.+@-]+")
+ANSI = r"\x1b\[[0-9;]*[A-Za-z]"  # patterns are compiled (and cached by `re`) on first use: a light import
+ADDRESS = r"\b0x[0-9a-fA-F]{4,}\b"
+ABSPATH = r"(?<![\w<>.])/(?:[\w.+@-]+/)*[\w.+@-]+"
 
 def normalise(text: str, # a message from a kernel
               limit: int = 400 # longest message kept
              ) -> str:
     "A message with colours, file paths and memory addresses removed, so reports are stable and leak nothing."
-    t = ANSI.sub("", str(text))
-    t = ADDRESS.sub("0x…", t)
-    t = ABSPATH.sub("<path>", t)
+    t = re.sub(ANSI, "", str(text))
+    t = re.sub(ADDRESS, "0x…", t)
+    t = re.sub(ABSPATH, "<path>", t)
     t = " ".join(t.split())
     return t if len(t) <= limit else t[:limit - 1] + "…"
 
 # %% ../nbs/10_grading.ipynb #2aed8cbe
-HINT = re.compile(r"^\s*#\s*HINT:\s*(.*)$")
+HINT = r"^\s*#\s*HINT:\s*(.*)$"
 
 def stub_solution(src: str, # an answer cell's source
                   where: str, # the cell's name, for messages
@@ -143,7 +143,7 @@ def stub_solution(src: str, # an answer cell's source
     for p in parts:
         if p[0] == "text": out += p[1]; continue
         _, indent, lines = p
-        hints = [m.group(1).strip() for m in map(HINT.match, lines) if m]
+        hints = [m.group(1).strip() for m in (re.match(HINT, l) for l in lines) if m]
         out += [f"{indent}# YOUR CODE HERE",
                 f"{indent}raise NotImplementedError({(' '.join(hints) or default_hint)!r})"]
     return "\n".join(out).rstrip("\n")
@@ -778,7 +778,7 @@ def _guard_install(modname: str # the hidden module's name in the kernel
             "__import__('types').SimpleNamespace(**t)), t['snapshot_kernel']()))(%r, {})" % (GUARD_SOURCE, modname))
 
 # %% ../nbs/10_grading.ipynb #de072e5d
-SUSPICIOUS = [(re.compile(p), what) for p, what in [
+SUSPICIOUS = [(p, what) for p, what in [
     (r"set_custom_exc", "sets a custom exception handler (set_custom_exc)"),
     (r"\bexcepthook\b", "touches sys.excepthook"),
     (r"\brun_cell(_async)?\b|\brun_code\b|\brun_ast_nodes\b", "touches IPython's run_cell machinery"),
@@ -791,7 +791,7 @@ SUSPICIOUS = [(re.compile(p), what) for p, what in [
 def suspicious(code: str # a student's cell
               ) -> list:
     "What a student's code does that the grader watches for (a static scan; the runtime guard does the rest)."
-    return [what for rx, what in SUSPICIOUS if rx.search(code)]
+    return [what for rx, what in SUSPICIOUS if re.search(rx, code)]
 
 def _norm_src(s):
     "Source compared for tampering: trailing spaces and blank lines ignored."
@@ -933,7 +933,7 @@ def _failure(step, reply):
     hidden = hidden_lines(step["code"])
     line = None
     for frame in reply.traceback:
-        for m in re.finditer(r"<test [^>]+>(?::|\D{0,20}?line )(\d+)", ANSI.sub("", frame)): line = int(m.group(1))
+        for m in re.finditer(r"<test [^>]+>(?::|\D{0,20}?line )(\d+)", re.sub(ANSI, "", frame)): line = int(m.group(1))
     where = ""
     if line is not None:
         if line in hidden: where = "a hidden test"
@@ -947,6 +947,7 @@ def stray_files(uid: int, # the kernel's uid
                 exclude: Path|None = None # its own scratch folder
                ) -> list:
     "Find and remove what `uid` wrote outside its folder (it can only write where everyone may)."
+    import shutil
     found = []
     ex = str(Path(exclude).resolve()) if exclude else None
     for root in roots:
@@ -1134,7 +1135,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
           **limits # cell_timeout, submission_timeout, memory_mb, cpu_seconds, file_size_mb overrides
          ) -> dict:
     "Grade a class: every submission in its own sandboxed kernel, several at once; write and return the results."
-    import threading, queue
+    import hashlib, shutil, threading, queue
     from concurrent.futures import ThreadPoolExecutor, as_completed
     a = Assignment(Path(source) / f"{assignment}.ipynb")
     lim = grading_limits(a, **limits)
@@ -1242,6 +1243,7 @@ def markdown_to_html(md: str, # feedback in the small Markdown subset `feedback_
                      title: str # the page title
                     ) -> str:
     "The same feedback as a standalone HTML page (headings, bullet lists, tables, bold and code)."
+    import html
     def inline(t):
         t = html.escape(t)
         t = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", t)
@@ -1270,6 +1272,7 @@ def markdown_to_html(md: str, # feedback in the small Markdown subset `feedback_
 def grades_csv(results: dict # the results of `grade`
               ) -> str:
     "grades.csv: one row per student, one column per test, and the total."
+    import csv, io
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     ids = [q["id"] for q in results["questions"]]
