@@ -370,6 +370,9 @@ import json, os, random, resource, signal, site, sys, traceback
 for d in json.loads(sys.argv[1]): site.addsitedir(d)
 from ipykernel import kernelapp  # the slow part of a kernel's start, done once for the whole class
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, never left as zombies
+try:  # orphans of a kernel (daemons that double-forked away) become our children, so the grader finds them
+    import ctypes; ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+except Exception: pass
 print("ready", flush=True)
 for line in sys.stdin:
     req = json.loads(line)
@@ -449,9 +452,27 @@ class Zygote:
             except (OSError, ValueError, KeyError) as e:
                 raise GradingError(f"the kernel launcher failed: {e}") from None
 
+    def leftovers(self, workdir: Path # a kernel's scratch folder
+                 ) -> list:
+        "Processes that descend from the launcher and still live in `workdir`'s environment (escaped daemons)."
+        import psutil
+        found, w = [], str(workdir)
+        try: kids = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error: return []
+        for p in kids:
+            try:
+                if p.environ().get("TMPDIR", "").startswith(w): found.append(p)
+            except psutil.Error: continue
+        return found
+
     def close(self):
-        "Stop the launcher (kernels it forked are stopped by their graders)."
-        import signal
+        "Stop the launcher and anything still descending from it."
+        import signal, psutil
+        try:
+            for p in psutil.Process(self.proc.pid).children(recursive=True):
+                try: p.kill()
+                except psutil.Error: pass
+        except psutil.Error: pass
         try: os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError): pass
         self.proc.wait()
@@ -611,8 +632,13 @@ class Kernel:
             except Exception: pass
             self.kc = None
         if self.proc is not None:
-            try: kids = [p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)]
-            except psutil.Error: kids = []
+            kids = []
+            try:
+                for p in psutil.Process(self.proc.pid).children(recursive=True):
+                    try:
+                        if p.status() != psutil.STATUS_ZOMBIE: kids.append(p.pid)
+                    except psutil.Error: pass
+            except psutil.Error: pass
             try: os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError): pass
             for pid in kids:
@@ -627,6 +653,10 @@ class Kernel:
                         try: p.kill(); killed.add(p.pid) if p.pid != self.proc.pid else None
                         except psutil.Error: pass
                     time.sleep(0.05)
+            if self.zygote is not None:
+                for p in self.zygote.leftovers(self.workdir):
+                    try: p.kill(); killed.add(p.pid)
+                    except Exception: pass
             try: self.proc.wait(5)
             except Exception: pass
             killed.discard(self.proc.pid)

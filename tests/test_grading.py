@@ -155,9 +155,10 @@ config.stack_table = lambda: []   # make the hidden loop over the stack map vacu
 CHILD = SOLVED["q1_answer"] + '''
 import subprocess, os
 subprocess.Popen(["sleep", "307"], start_new_session=True)
-if os.fork() == 0:
+if os.fork() == 0:  # a daemon: double fork, new session, parent gone
     os.setsid()
-    os.execvp("sleep", ["sleep", "308"])
+    if os.fork() == 0: os.execvp("sleep", ["sleep", "308"])
+    os._exit(0)
 '''
 
 
@@ -282,6 +283,22 @@ def test_default_memory_limit_allows_heavy_imports(tmp_path, home):
     assert res["sandbox"]["limits"]["memory_mb"] == 4096
     row = res["students"]["heavy"]
     assert row["total"] == 10 and row["cells"]["q1_answer"] == "ok", row
+
+
+@pytest.mark.slow
+def test_grade_without_root(tmp_path, home, monkeypatch):
+    "As an ordinary user (no uid to switch to), limits, process groups and daemon clean-up still hold."
+    monkeypatch.setattr(grading.os, "geteuid", lambda: 1000)
+    subs = tmp_path / "subs"
+    cases = {"full": _nb(_all()), "daemon": _nb(_all(q1_answer=CHILD)), "os_exit": _nb(_all(q2_answer="import os\nos._exit(1)")),
+             "bomb": _nb(_all(q3_answer="x = [0] * 10**10"))}
+    for s, raw in cases.items():
+        (subs / s).mkdir(parents=True); (subs / s / "00_stack.ipynb").write_bytes(raw)
+    res = grading.grade("00_stack", subs, tmp_path / "out", source=SOL, workers=2, progress=False, cell_timeout=10)
+    assert res["sandbox"]["user"] == "the grader's own user"
+    assert {s: r["total"] for s, r in res["students"].items()} == {"full": 10, "daemon": 10, "os_exit": 7, "bomb": 8}
+    assert "left 2 process(es) running (killed)" in res["students"]["daemon"]["flags"]
+    assert not _procs("307") and not _procs("308")
 
 
 def test_bad_input(tmp_path):
