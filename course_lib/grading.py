@@ -4,13 +4,14 @@
 
 # %% auto #0
 __all__ = ['SOLUTION_BEGIN', 'SOLUTION_END', 'HIDDEN_BEGIN', 'HIDDEN_END', 'NBGRADER_KEYS', 'ANSI', 'ADDRESS', 'ABSPATH', 'HINT',
-           'LAUNCHER', 'ZYGOTE', 'THREAD_VARS', 'KERNEL_UID_BASE', 'GUARD_SOURCE', 'SUSPICIOUS', 'GradingError',
-           'AuthoringError', 'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook', 'split_markers',
-           'strip_hidden', 'hidden_lines', 'normalise', 'stub_solution', 'check_source', 'assignment_name',
-           'student_version', 'dumps_notebook', 'write_atomic', 'assign', 'assign_main', 'find_exercise', 'CheckResult',
-           'check', 'base_env', 'Zygote', 'Reply', 'kernel_python', 'Kernel', 'suspicious', 'Assignment', 'answers_of',
-           'fill_answers', 'grading_limits', 'stray_files', 'grade_submission', 'find_submissions', 'grade',
-           'feedback_markdown', 'markdown_to_html', 'grades_csv', 'write_reports', 'grade_main']
+           'LAUNCHER', 'ZYGOTE', 'THREAD_VARS', 'KERNEL_UID_BASE', 'GUARD_SOURCE', 'SUSPICIOUS', 'MAX_SUBMISSION_MB',
+           'GradingError', 'AuthoringError', 'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook',
+           'split_markers', 'strip_hidden', 'hidden_lines', 'normalise', 'stub_solution', 'check_source',
+           'assignment_name', 'student_version', 'dumps_notebook', 'write_atomic', 'assign', 'assign_main',
+           'find_exercise', 'CheckResult', 'check', 'base_env', 'Zygote', 'Reply', 'kernel_python', 'Kernel',
+           'suspicious', 'Assignment', 'answers_of', 'fill_answers', 'grading_limits', 'stray_files',
+           'grade_submission', 'find_submissions', 'grade', 'feedback_markdown', 'markdown_to_html', 'grades_csv',
+           'write_reports', 'grade_main']
 
 # %% ../nbs/10_grading.ipynb #5ce4e2e9
 import json, os, re, sys, time
@@ -1022,6 +1023,7 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
     deadline = time.monotonic() + limits["submission_timeout"]
     guard = f"_course_grader_{secrets.token_hex(8)}"
     kernel, skip, restarts, killers, kernels = None, set(), 0, [], []
+    timed_out = set()  # cells interrupted after their timeout: not replayed, so a loop costs one timeout
 
     def boot():
         k = Kernel(workdir, limits, uid, python, sitedirs, zygote)
@@ -1056,6 +1058,7 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
                 break
             if step["kind"] != "test":
                 r = run(kernel, step); record(step, r)
+                if r.status == "timeout": timed_out.add(i)
                 if step["kind"] == "setup" and r.ok:
                     kernel.execute(f"__import__('sys').modules[{guard!r}].snapshot_setup()", 30)
                 if step["kind"] in ("setup", "locked") and not r.ok and r.status not in ("dead", "timeout-killed"):
@@ -1100,7 +1103,7 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
                 kernel = boot()
                 for j in range(i):  # replay the answers (not the tests), without the cells that killed the kernel
                     s = steps[j]
-                    if j in skip or s["kind"] == "test": continue
+                    if j in skip or j in timed_out or s["kind"] == "test": continue
                     rr = run(kernel, s, replay=True)
                     if s["kind"] == "setup" and rr.ok:
                         kernel.execute(f"__import__('sys').modules[{guard!r}].snapshot_setup()", 30)
@@ -1128,6 +1131,8 @@ def grade_submission(assignment: Assignment, # the instructor's assignment
     return res
 
 # %% ../nbs/10_grading.ipynb #8c5d50f5
+MAX_SUBMISSION_MB = 64  # a notebook larger than this is not read (outputs are cleared by the grader anyway)
+
 def find_submissions(folder: str|Path, # SUBMISSIONS_DIR: one sub-folder per student
                      assignment: str # the assignment's name, e.g. "00_stack"
                     ) -> list:
@@ -1138,7 +1143,7 @@ def find_submissions(folder: str|Path, # SUBMISSIONS_DIR: one sub-folder per stu
     for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         f = d / f"{assignment}.ipynb"
         others = sorted(p.name for p in d.iterdir() if p.name != f.name and not p.name.startswith("."))
-        out.append((d.name, f if f.is_file() else None, others))
+        out.append((d.name, f if f.exists() else None, others))
     return out
 
 def _scratch_root(out: Path, uid):
@@ -1200,7 +1205,14 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
                        flags=[], notes=[], cells={}, total=0,
                        questions={t["id"]: dict(points=0, max=t["points"], passed=False, reason="no submission") for t in a.tests})
             return student, row
-        raw = path.read_bytes()
+        import stat
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SUBMISSION_MB * 2**20:
+            why = "not a regular file" if not stat.S_ISREG(st.st_mode) else f"larger than {MAX_SUBMISSION_MB} MB"
+            row.update(status="unreadable", reason=f"the submission is {why}", flags=[], notes=[], cells={}, total=0,
+                       questions={t["id"]: dict(points=0, max=t["points"], passed=False, reason=f"not graded: {why}") for t in a.tests})
+            return student, row
+        with open(path, "rb") as f: raw = f.read(MAX_SUBMISSION_MB * 2**20 + 1)
         row["sha256"] = hashlib.sha256(raw).hexdigest()
         k = slots.get()
         w = scratch / f"{k}-{hashlib.sha1(student.encode()).hexdigest()[:10]}"

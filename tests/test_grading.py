@@ -176,6 +176,8 @@ def _class(subs: Path):
                           ["would not stop"]),
         "memory_bomb": (_nb(_all(q1_answer="table = [0] * 10**10  # 80 GB")), 8, ["MemoryError"]),
         "sys_exit": (_nb(_all(q3_answer="import sys\nsys.exit(3)")), 8, []),
+        "loop_then_crash": (_nb(_all(q2_answer="while True:\n    pass", q4_answer="import os\nos._exit(1)")), 4,
+                            ["the kernel died in answer cell q4_answer"]),
         "os_exit": (_nb(_all(q2_answer="import os\nos._exit(1)")), 7, ["the kernel died in answer cell q2_answer"]),
         "raise_everywhere": (_nb({g: "raise RuntimeError('nope')" for g in SOLVED}), 0, []),
         "fake_success": (_nb(edit=_fake_print_cell), 0, []),
@@ -208,6 +210,8 @@ def _class(subs: Path):
         expected[student] = (total, reasons)
     (subs / "no_file").mkdir(); (subs / "no_file" / "notes.txt").write_text("forgot")
     expected["no_file"] = (0, ["no 00_stack.ipynb"])
+    (subs / "device").mkdir(); os.symlink("/dev/zero", subs / "device" / "00_stack.ipynb")
+    expected["device"] = (0, ["not a regular file"])
     return expected
 
 
@@ -235,13 +239,14 @@ def test_grade_a_hostile_class(tmp_path, home):
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.rglob("*") if p.is_file()}
     assert after == before
     for s, r in res["students"].items():
-        if s != "no_file": assert r["sha256"] == before[subs / s / "00_stack.ipynb"]
+        if s not in ("no_file", "device"): assert r["sha256"] == before[subs / s / "00_stack.ipynb"]
     assert not (REPO / "escape.txt").exists() and not Path("/tmp/course-escape-test").exists()
     if os.geteuid() == 0: assert "wrote 1 file(s) outside its folder (removed)" in res["students"]["writes_outside"]["flags"]
     assert not _procs("307") and not _procs("308")
     # forging attempts are flagged, the honest ones are not
     for s in ("full", "untouched", "partial_q1_q3"): assert res["students"][s]["flags"] == [], s
     assert "MemoryError" in res["students"]["memory_bomb"]["cells"]["q1_answer"]
+    assert res["students"]["loop_then_crash"]["cells"]["q2_answer"].startswith("timed out")
     # reports: csv, feedback without hidden test code or paths, deterministic bytes
     csv = (out / "grades.csv").read_text().splitlines()
     assert csv[0] == "student,q1_tests,q2_tests,q3_tests,q4_tests,total,status"
