@@ -703,6 +703,7 @@ def snapshot_kernel():
     S.transformers = {n: list(getattr(ip, n, []) or []) for n in ("ast_transformers", "input_transformers_post",
                                                                   "input_transformers_cleanup")}
     S.user_names = set(ip.user_ns)
+    S.ns_builtins = ip.user_ns.get("__builtins__")
 
 def snapshot_setup():
     "After the locked setup cell: protect the helpers and modules it defined."
@@ -735,6 +736,12 @@ def guard(canary):
         except Exception: pass
     if not _same(sys.excepthook, S.excepthook) and not _same(sys.excepthook, getattr(ip, "excepthook", None)):
         flags.append("replaced sys.excepthook"); sys.excepthook = S.excepthook
+    if sys.gettrace() is not None:
+        flags.append("installed a trace function (sys.settrace)"); sys.settrace(None)
+    if sys.getprofile() is not None:
+        flags.append("installed a profile function (sys.setprofile)"); sys.setprofile(None)
+    if ip.user_ns.get("__builtins__") is not S.ns_builtins:
+        flags.append("replaced __builtins__ in the notebook's namespace"); ip.user_ns["__builtins__"] = S.ns_builtins
     if not _same(sys.displayhook, S.displayhook):
         flags.append("replaced sys.displayhook"); sys.displayhook = S.displayhook
     for n in S.shell_methods:
@@ -815,6 +822,8 @@ SUSPICIOUS = [(p, what) for p, what in [
     (r"\brun_cell(_async)?\b|\brun_code\b|\brun_ast_nodes\b", "touches IPython's run_cell machinery"),
     (r"\b(input_transformers_\w+|ast_transformers)\b", "registers IPython code transformers"),
     (r"\bshowtraceback\b", "touches IPython's traceback display"),
+    (r"\bset(trace|profile)\b", "installs a trace or profile function"),
+    (r"\b__builtins__\b|\bbuiltins\.\w+\s*=", "rebinds builtins"),
     (r"_course_grader|\bsys\.modules\s*\[", "reaches into sys.modules"),
     (r"\bgc\.get_(referrers|objects)\b|\bsys\._getframe\b|\bctypes\b", "uses interpreter introspection (gc, frames or ctypes)"),
 ]]

@@ -144,6 +144,25 @@ def run_cell(raw_cell, *a, **k):
     r = _orig(raw_cell, *a, **k); r.error_in_exec = None; return r
 ip.run_cell = run_cell
 '''
+SKIP_TEST_LINES = '''
+import sys
+def _skip(frame, event, arg):  # jump over every line of the grader's test code
+    if event == "line":
+        try: frame.f_lineno = frame.f_lineno + 1
+        except ValueError: pass
+    return _skip
+def _trace(frame, event, arg):
+    if frame.f_code.co_filename.startswith("<test"):
+        frame.f_trace_lines = True
+        return _skip
+sys.settrace(_trace)
+'''
+FAKE_BUILTINS = '''
+import builtins
+_fake = dict(vars(builtins)); _fake["type"] = lambda *a: (dict if a and isinstance(a[0], dict) else list if a and isinstance(a[0], list) else str)
+__builtins__ = _fake
+def tool_for(brick): return "MLflow"
+'''
 HARDCODED_Q1 = '''
 def tool_for(brick):
     known = {"model registry": "MLflow", "packaging": "BentoML", "pipeline orchestration": "ZenML"}
@@ -186,6 +205,8 @@ def _class(subs: Path):
         "excepthook": (_nb({"q1_answer": "import sys\nsys.excepthook = lambda *a: None"}), 0, ["touches sys.excepthook"]),
         "transformer": (_nb({"q1_answer": SWALLOW_TRANSFORMER}), 0, ["input_transformers_post", "swallowed"]),
         "run_cell": (_nb({"q1_answer": RUN_CELL}), 0, ["run_cell"]),
+        "settrace": (_nb({"q1_answer": SKIP_TEST_LINES}), 0, ["sys.settrace"]),
+        "fake_builtins": (_nb({"q1_answer": FAKE_BUILTINS}), 0, ["replaced __builtins__"]),
         "patched_helper": (_nb({"q1_answer": HARDCODED_Q1}), 0, ["patched course_lib.config.stack_table"]),
         "redefined_helper": (_nb(_all(q4_answer=SOLVED["q4_answer"] + "\nclass _C:\n    def __getattr__(self, k): return lambda *a, **k: True\nconfig = _C()")),
                              10, ["redefined test helper config"]),
