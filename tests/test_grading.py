@@ -66,7 +66,9 @@ def test_authoring_errors(tmp_path):
     assert grading.assign_main(["--source", str(tmp_path / "src"), "--dest", str(tmp_path / "out")]) == 2
 
 
-def test_check_uses_live_namespace(capsys):
+def test_check_uses_live_namespace(capsys, tmp_path, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the set-up cell's scratch folder lands here
     sol = grading.answers_of(grading.load_notebook(SOL / "00_stack.ipynb"))
     ns = {}
     exec("".join(_cells(EXERCISE, "setup")[0]["source"]), ns)
