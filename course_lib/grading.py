@@ -346,12 +346,6 @@ def check(assignment: str, # the assignment, e.g. "01_data"
     if not quiet: print(repr(rows))
     return rows
 
-if __name__ == "__main__" and "ipykernel" not in sys.modules:
-    _cmd = sys.argv[1:2]
-    if _cmd == ["assign"]: sys.exit(assign_main(sys.argv[2:]))
-    if _cmd == ["grade"]: sys.exit(grade_main(sys.argv[2:]))
-    print("usage: python -m course_lib.grading {assign|grade} ARGS...", file=sys.stderr); sys.exit(2)
-
 # %% ../nbs/10_grading.ipynb #fc7475fb
 LAUNCHER = r'''
 import json, os, resource, sys
@@ -1370,3 +1364,10 @@ def grade_main(argv: list|None = None # arguments after `course grade`
     print(f"graded {len(totals)} submission(s) of {r['assignment']}: mean {sum(totals) / max(1, len(totals)):.2f} / "
           f"{r['max_points']:g}; reports in {a.out}")
     return 0
+
+# %% ../nbs/10_grading.ipynb #ed3a531a
+if __name__ == "__main__" and "ipykernel" not in sys.modules:
+    _cmd = sys.argv[1:2]
+    if _cmd == ["assign"]: sys.exit(assign_main(sys.argv[2:]))
+    if _cmd == ["grade"]: sys.exit(grade_main(sys.argv[2:]))
+    print("usage: python -m course_lib.grading {assign|grade} ARGS...", file=sys.stderr); sys.exit(2)
