@@ -340,3 +340,6 @@ def test_bad_input(tmp_path):
     with pytest.raises(grading.GradingError, match="positive"):
         grading.grade("00_stack", tmp_path / "subs", tmp_path / "out", source=SOL, cell_timeout=-1)
     assert grading.grade_main(["00_stack", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--source", str(SOL)]) == 2
+    r = subprocess.run([sys.executable, "-m", "course_lib.grading", "grade", "00_stack", str(tmp_path / "nowhere"), "--out",
+                        str(tmp_path / "o"), "--source", str(SOL)], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert r.returncode == 2 and "does not exist" in r.stderr
