@@ -8,8 +8,8 @@ __all__ = ['SOLUTION_BEGIN', 'SOLUTION_END', 'HIDDEN_BEGIN', 'HIDDEN_END', 'NBGR
            'GradingError', 'AuthoringError', 'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook',
            'split_markers', 'strip_hidden', 'hidden_lines', 'normalise', 'stub_solution', 'check_source',
            'assignment_name', 'student_version', 'dumps_notebook', 'write_atomic', 'assign', 'assign_main',
-           'find_exercise', 'CheckResult', 'check', 'base_env', 'Zygote', 'Reply', 'kernel_python', 'Kernel',
-           'suspicious', 'Assignment', 'answers_of', 'fill_answers', 'grading_limits', 'stray_files',
+           'find_exercise', 'CheckResult', 'check', 'base_env', 'Zygote', 'Reply', 'claim_uids', 'kernel_python',
+           'Kernel', 'suspicious', 'Assignment', 'answers_of', 'fill_answers', 'grading_limits', 'stray_files',
            'grade_submission', 'find_submissions', 'grade', 'feedback_markdown', 'markdown_to_html', 'grades_csv',
            'write_reports', 'grade_main']
 
@@ -481,13 +481,21 @@ class Reply:
     def ok(self): return self.status == "ok"
     def __repr__(self): return f"Reply({self.status!r}, {self.ename!r}, {self.evalue[:60]!r})"
 
-def _free_uid(slot):
-    "An unused uid for worker slot `slot` (no passwd entry, no process running as it)."
-    import pwd
-    uid = KERNEL_UID_BASE + slot
-    while True:
-        try: pwd.getpwuid(uid); uid += 100
-        except KeyError: return uid
+def claim_uids(n: int # how many workers need a uid
+               ) -> tuple:
+    "n uids no account and no other grader uses, each held by a lock until released: (uids, lock files)."
+    import fcntl, pwd, tempfile
+    uids, locks, uid = [], [], KERNEL_UID_BASE
+    while len(uids) < n:
+        uid += 1
+        if uid > KERNEL_UID_BASE + 4000: raise GradingError("no free uid for a kernel; stop other graders or lower --workers")
+        try: pwd.getpwuid(uid); continue  # a real account
+        except KeyError: pass
+        f = open(os.path.join(tempfile.gettempdir(), f"course-grader-uid-{uid}.lock"), "a")
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another grader (another run, another test) holds it
+        except OSError: f.close(); continue
+        uids.append(uid); locks.append(f)
+    return uids, locks
 
 def _accessible(path, uid):
     "True if the unprivileged `uid` can traverse every folder up to `path`."
@@ -508,7 +516,7 @@ def kernel_python(uid: int|None # the uid kernels run as; None when the grader d
     "An interpreter the kernel's user can run, with the extra site folders it needs: (python, sitedirs)."
     import sysconfig, subprocess
     if uid is None: return sys.executable, []
-    if uid in _PYTHON_CACHE: return _PYTHON_CACHE[uid]
+    if "unprivileged" in _PYTHON_CACHE: return _PYTHON_CACHE["unprivileged"]  # any unused uid sees the same files
     v = f"{sys.version_info[0]}.{sys.version_info[1]}"
     site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     cands = [(sys.executable, []), (os.path.realpath(sys.executable), site),
@@ -523,8 +531,8 @@ def kernel_python(uid: int|None # the uid kernels run as; None when the grader d
                                capture_output=True, text=True, timeout=60)
         except (OSError, subprocess.SubprocessError): continue
         if r.returncode == 0 and r.stdout.strip() == "True":
-            _PYTHON_CACHE[uid] = (py, dirs); return py, dirs
-    _PYTHON_CACHE[uid] = (None, [])
+            _PYTHON_CACHE["unprivileged"] = (py, dirs); return py, dirs
+    _PYTHON_CACHE["unprivileged"] = (None, [])
     return None, []
 
 class Kernel:
@@ -1186,7 +1194,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
     n = max(1, min(n or os.cpu_count() or 1, max(1, len(subs))))
     out.mkdir(parents=True, exist_ok=True)
     root = os.geteuid() == 0
-    uids = [_free_uid(k) for k in range(n)] if root else [None] * n
+    uids, uid_locks = claim_uids(n) if root else ([None] * n, [])
     python, sitedirs = kernel_python(uids[0]) if root else (sys.executable, [])
     sandbox = dict(user="separate unprivileged uid per worker" if root else "the grader's own user",
                    limits={k: lim[k] for k in ("cell_timeout", "submission_timeout", "memory_mb", "cpu_seconds", "file_size_mb")})
@@ -1245,6 +1253,7 @@ def grade(assignment: str, # the assignment's name, e.g. "00_stack"
     finally:
         if bar is not None: bar.close()
         if zygote is not None: zygote.close()
+        for f in uid_locks: f.close()  # closing releases the lock
         shutil.rmtree(scratch, ignore_errors=True)
     results = dict(assignment=a.name, source=a.path.name, max_points=a.max_points,
                    questions=[dict(id=t["id"], points=t["points"]) for t in a.tests], sandbox=sandbox,
