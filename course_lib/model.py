@@ -117,7 +117,7 @@ class QualityModel:
         if not (isinstance(self.params["patience"], int) and self.params["patience"] >= 1):
             raise ValueError(f"patience must be a positive integer, got {self.params['patience']!r}")
         self.featurizer = Featurizer(self.params["n_features"], self.params["ngram_max"])
-        self.history, self.fitted, self._passes = [], False, 0
+        self.history, self.fitted, self._passes, self.offset = [], False, 0, 0.0
 
     def __repr__(self):
         return f"<{type(self).__name__} kind={self.kind} fitted={self.fitted} epochs_run={len(self.history)}>"
@@ -139,12 +139,17 @@ class QualityModel:
         return X, S, y
 
     def _scores(self, X, S):
-        return np.clip(self._predict_features(X, S), 0, 5).astype(np.float32)
+        return np.clip(self.offset + self._predict_features(X, S), 0, 5).astype(np.float32)
+
+    def _begin(self, y):
+        "Start a new model whose targets are centred on the mean training score (the `offset`)."
+        self.offset = float(y.mean())
+        self._start()
 
     def _epoch(self, phase, X, S, y, val, t0):
         rng = np.random.default_rng(self.params["seed"] + self._passes)
         self._passes += 1
-        self._train_pass(X, S, y, rng)
+        self._train_pass(X, S, y - self.offset, rng)
         row = {"epoch": len(self.history) + 1, "phase": phase,
                "train_mae": float(np.abs(self._scores(X, S) - y).mean())}
         if val is not None:
@@ -168,7 +173,7 @@ class QualityModel:
         val = self._features(val_texts, val_scores, "val_texts") if val_texts is not None else None
         with _torch_settings(self.params["seed"]):
             self.history, self._passes = [], 0
-            self._start()
+            self._begin(y)
             best, best_mae, waited, t0 = None, np.inf, 0, time.perf_counter()
             bar = tqdm(range(self.params["epochs"]), desc=f"fit {self.kind}", disable=not progress, leave=False)
             for _ in bar:
@@ -206,7 +211,7 @@ class QualityModel:
         if not (isinstance(epochs, int) and epochs >= 1): raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
         X, S, y = self._features(texts, scores)
         with _torch_settings(self.params["seed"] + self._passes):
-            if not self.fitted: self._start()
+            if not self.fitted: self._begin(y)
             t0 = time.perf_counter()
             for _ in tqdm(range(epochs), desc=f"{phase} {self.kind}", disable=not progress, leave=False):
                 self._epoch(phase, X, S, y, None, t0)
@@ -255,7 +260,7 @@ class _torch_settings:
 class SklearnQualityModel(QualityModel):
     "Hashed n-grams + page statistics -> `SGDRegressor`, trained pass by pass with `partial_fit`."
     kind = "sklearn"
-    defaults = dict(alpha=1e-6, eta0=0.02, power_t=0.25, loss="squared_error")
+    defaults = dict(alpha=1e-6, eta0=0.05, power_t=0.25, loss="squared_error")
 
     def _start(self):
         p = self.params
@@ -310,7 +315,7 @@ def csr_batch(X, # CSR matrix of hashed n-grams
 class TorchQualityModel(QualityModel):
     "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on a Huber loss."
     kind = "torch"
-    defaults = dict(dim=32, hidden=32, lr=0.01, embedding_lr=1.0, batch_size=128, weight_decay=0.0)
+    defaults = dict(dim=32, hidden=32, lr=0.02, embedding_lr=1.0, batch_size=64, weight_decay=0.0)
 
     def _start(self):
         p = self.params
@@ -380,6 +385,7 @@ def _save(self, path: str|Path # the model folder to write (replaced if it exist
         files = self._save_weights(tmp)
         import sklearn
         manifest = {"kind": self.kind, "params": self.params, "history": self.history, "passes": self._passes,
+                    "offset": self.offset,
                     "featurizer": self.featurizer.config, "stats": list(STAT_NAMES),
                     "files": {f: _sha256(tmp / f) for f in files},
                     "versions": {"torch": torch.__version__, "sklearn": sklearn.__version__, "numpy": np.__version__}}
@@ -428,6 +434,7 @@ def _load(cls, path: str|Path # a saved model folder
     except Exception as e:
         raise ModelError(f"cannot load the weights in {path} ({type(e).__name__}: {e}); delete it and save the model again") from None
     model.history, model._passes, model.fitted = m["history"], m.get("passes", len(m["history"])), True
+    model.offset = float(m.get("offset", 0.0))
     return model
 
 QualityModel.save, QualityModel.load = _save, _load
@@ -511,7 +518,7 @@ def errors_by_source(model: QualityModel, # a trained model
                             "f1": keep_f1(g.score, g.pred)} for s, g in t.groupby("source")}).T
     return out.astype({"pages": int}).sort_values("mae", ascending=False)
 
-# %% ../nbs/02_model.ipynb #71d83a9b
+# %% ../nbs/02_model.ipynb #a25caf90
 def confusion_figure(model: QualityModel, # a trained model
                      df, # pages with 'text' and 'score'
                      title: str = "" # a title for the figure
@@ -559,7 +566,7 @@ def learning_curve_figure(model: QualityModel # a model with a training history
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_model.ipynb #ad87f2c0
+# %% ../nbs/02_model.ipynb #3dc50adc
 def model_path(profile: str|None = None, # the profile; COURSE_PROFILE when None
                kind: str = "sklearn" # "sklearn" or "torch"
               ) -> Path:
