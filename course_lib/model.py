@@ -320,24 +320,31 @@ class TorchQualityModel(QualityModel):
     def _start(self):
         p = self.params
         self.net = BagOfNgrams(p["n_features"], len(STAT_NAMES), p["dim"], p["hidden"])
-        self._optimizers()
+        self._opts, self._opt_state = None, None
 
-    def _optimizers(self):
-        p = self.params
-        rest = [q for n, q in self.net.named_parameters() if not n.startswith("embedding")]
-        self.opt_sparse = torch.optim.SGD(list(self.net.embedding.parameters()), lr=p["embedding_lr"])
-        self.opt_dense = torch.optim.AdamW(rest, lr=p["lr"], weight_decay=p["weight_decay"])
+    def _optimizers(self) -> tuple:
+        "The two optimizers, made on first use: creating one imports torch's compiler, seconds that inference never needs."
+        if self._opts is None:
+            p = self.params
+            rest = [q for n, q in self.net.named_parameters() if not n.startswith("embedding")]
+            self._opts = (torch.optim.SGD(list(self.net.embedding.parameters()), lr=p["embedding_lr"]),
+                          torch.optim.AdamW(rest, lr=p["lr"], weight_decay=p["weight_decay"]))
+            if self._opt_state:  # a loaded model resumes with the optimizer state it was saved with
+                for o, k in zip(self._opts, ("opt_sparse", "opt_dense")): o.load_state_dict(self._opt_state[k])
+                self._opt_state = None
+        return self._opts
 
     def _train_pass(self, X, S, y, rng):
         self.net.train()
+        opts = self._optimizers()
         order, bs, loss_fn = rng.permutation(len(y)), self.params["batch_size"], nn.HuberLoss()
         for start in range(0, len(order), bs):
             rows = order[start:start + bs]
             out = self.net(*csr_batch(X[rows], S[rows]))
             loss = loss_fn(out, torch.from_numpy(y[rows]))
-            self.opt_sparse.zero_grad(); self.opt_dense.zero_grad()
+            for o in opts: o.zero_grad()
             loss.backward()
-            self.opt_sparse.step(); self.opt_dense.step()
+            for o in opts: o.step()
 
     def _predict_features(self, X, S):
         self.net.eval()
@@ -348,11 +355,17 @@ class TorchQualityModel(QualityModel):
         return np.concatenate(out)
 
     def _state(self):
-        return {"net": self.net.state_dict(), "opt_sparse": self.opt_sparse.state_dict(), "opt_dense": self.opt_dense.state_dict()}
+        if self._opts is not None:
+            opt = {"opt_sparse": self._opts[0].state_dict(), "opt_dense": self._opts[1].state_dict()}
+        else: opt = self._opt_state or {}
+        return {"net": self.net.state_dict(), **opt}
 
     def _set_state(self, state):
         self.net.load_state_dict(state["net"])
-        self.opt_sparse.load_state_dict(state["opt_sparse"]); self.opt_dense.load_state_dict(state["opt_dense"])
+        opt = {k: state[k] for k in ("opt_sparse", "opt_dense") if k in state}
+        if self._opts is not None and opt:
+            for o, k in zip(self._opts, ("opt_sparse", "opt_dense")): o.load_state_dict(opt[k])
+        else: self._opt_state = opt or None
 
     def _snapshot(self): return copy.deepcopy(self._state())
     def _restore(self, snap): self._set_state(snap)
@@ -362,9 +375,7 @@ class TorchQualityModel(QualityModel):
         return ["weights.pt"]
 
     def _load_weights(self, folder):
-        p = self.params
-        self.net = BagOfNgrams(p["n_features"], len(STAT_NAMES), p["dim"], p["hidden"])
-        self._optimizers()
+        self._start()
         self._set_state(torch.load(folder / "weights.pt", weights_only=True))
 
 # %% ../nbs/02_model.ipynb #45bf3140

@@ -108,6 +108,29 @@ def test_fine_tuning_changes_predictions(kind, trained, slices, tmp_path):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_training_resumes_after_load(kind, trained, slices, tmp_path):
+    "A saved and reloaded model continues training exactly as the original would (optimizer state included)."
+    later, held = slices["later"].iloc[:100], slices["heldout"].text
+    back = M.load_model(trained[kind].save(tmp_path / "m"))
+    import copy
+    a = copy.deepcopy(trained[kind]).partial_fit(later.text, later.score)  # the original, never saved
+    back.partial_fit(later.text, later.score)
+    np.testing.assert_array_equal(a.predict(held), back.predict(held))
+    resumed = M.load_model(back.save(tmp_path / "m2"))
+    np.testing.assert_array_equal(resumed.partial_fit(later.text, later.score).predict(held),
+                                  back.partial_fit(later.text, later.score).predict(held))
+
+
+def test_inference_stays_light(trained, tmp_path):
+    "Loading a torch model and predicting never builds an optimizer (whose first use imports torch's compiler)."
+    folder = trained["torch"].save(tmp_path / "m")
+    code = (f"import sys; from course_lib import model as M; m = M.load_model({str(folder)!r}); "
+            "p = m.predict(['a page of text']); assert p.shape == (1,); "
+            "assert 'torch._dynamo' not in sys.modules, 'inference imported torch._dynamo'")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ})
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_partial_fit_starts_an_untrained_model(kind):
     m = M.make_model(kind).partial_fit(TOY, TOY_SCORES)
     assert m.fitted and len(m.history) == 1 and m.predict(TOY).shape == (len(TOY),)
