@@ -558,20 +558,22 @@ def learning_curve_figure(model: QualityModel # a model with a training history
     if not model.history: raise ModelError("the model has no training history yet: fit it first")
     h = model.history
     ep = [r["epoch"] for r in h]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(ep, [r["train_mae"] for r in h], marker="o", label="train MAE")
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    ax.plot(ep, [r["train_mae"] for r in h], marker="o", label="train MAE (data of that epoch)")
     val = [(r["epoch"], r["val_mae"], r["val_f1"]) for r in h if "val_mae" in r]
+    handles = []
     if val:
         ax.plot([v[0] for v in val], [v[1] for v in val], marker="o", label="validation MAE")
         ax2 = ax.twinx()
-        ax2.plot([v[0] for v in val], [v[2] for v in val], ls="--", c="tab:green", label="validation keep-F1")
-        ax2.set_ylabel("keep-F1"); ax2.set_ylim(0, 1); ax2.legend(loc="upper center")
+        handles += ax2.plot([v[0] for v in val], [v[2] for v in val], ls="--", c="tab:green", label="validation keep-F1 (right)")
+        ax2.set_ylabel("keep-F1"); ax2.set_ylim(0, 1)
     best = [r["epoch"] for r in h if r.get("best")]
-    if best: ax.axvline(best[0], c="grey", ls=":", label="best epoch (kept)")
+    if best: ax.axvline(best[0], c="grey", ls=":", label="best epoch (weights kept)")
     tuned = [r["epoch"] for r in h if r["phase"] != "fit"]
-    if tuned: ax.axvspan(min(tuned) - 0.5, max(tuned) + 0.5, color="orange", alpha=0.15, label="fine-tuning")
+    if tuned: ax.axvspan(min(tuned) - 0.5, max(tuned) + 0.5, color="orange", alpha=0.15, label="fine-tuning (new data)")
     ax.set(xlabel="epoch", ylabel="MAE", title=f"learning curve: {model.kind} model")
-    ax.legend(loc="upper right")
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+              ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
