@@ -258,7 +258,7 @@ class _torch_settings:
 class SklearnQualityModel(QualityModel):
     "Hashed n-grams + page statistics -> `SGDRegressor`, trained pass by pass with `partial_fit`."
     kind = "sklearn"
-    defaults = dict(alpha=1e-6, eta0=0.05, power_t=0.25, loss="squared_error")
+    defaults = dict(alpha=1e-6, eta0=0.2, power_t=0.1, loss="squared_error")
 
     def _start(self):
         p = self.params
@@ -311,12 +311,14 @@ def csr_batch(X, # CSR matrix of hashed n-grams
 
 # %% ../nbs/02_model.ipynb #5599dfeb
 class TorchQualityModel(QualityModel):
-    "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on a Huber loss."
+    "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on the squared error (or Huber loss)."
     kind = "torch"
-    defaults = dict(dim=32, hidden=32, lr=0.02, embedding_lr=1.0, batch_size=64, weight_decay=0.0)
+    defaults = dict(dim=32, hidden=32, lr=0.03, embedding_lr=2.0, batch_size=32, weight_decay=0.0, loss="squared_error")
+    LOSSES = {"squared_error": nn.MSELoss, "huber": nn.HuberLoss}
 
     def _start(self):
         p = self.params
+        if p["loss"] not in self.LOSSES: raise ValueError(f"loss must be one of {sorted(self.LOSSES)}, got {p['loss']!r}")
         self.net = BagOfNgrams(p["n_features"], len(STAT_NAMES), p["dim"], p["hidden"])
         self._opts, self._opt_state = None, None
 
@@ -335,7 +337,7 @@ class TorchQualityModel(QualityModel):
     def _train_pass(self, X, S, y, rng):
         self.net.train()
         opts = self._optimizers()
-        order, bs, loss_fn = rng.permutation(len(y)), self.params["batch_size"], nn.HuberLoss()
+        order, bs, loss_fn = rng.permutation(len(y)), self.params["batch_size"], self.LOSSES[self.params["loss"]]()
         for start in range(0, len(order), bs):
             rows = order[start:start + bs]
             out = self.net(*csr_batch(X[rows], S[rows]))
