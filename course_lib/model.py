@@ -114,6 +114,9 @@ class QualityModel:
                 raise ValueError(f"{k} must be a positive integer, got {self.params[k]!r}")
         if not (isinstance(self.params["patience"], int) and self.params["patience"] >= 1):
             raise ValueError(f"patience must be a positive integer, got {self.params['patience']!r}")
+        choices = getattr(self, "LOSSES", None)
+        if choices and self.params["loss"] not in choices:
+            raise ValueError(f"loss must be one of {', '.join(choices)} for a {self.kind} model, got {self.params['loss']!r}")
         self.featurizer = Featurizer(self.params["n_features"], self.params["ngram_max"])
         self.history, self.fitted, self._passes, self.offset, self._lr_scale = [], False, 0, 0.0, 1.0
 
@@ -261,6 +264,7 @@ class SklearnQualityModel(QualityModel):
     "Hashed n-grams + page statistics -> `SGDRegressor`, trained pass by pass with `partial_fit`."
     kind = "sklearn"
     defaults = dict(alpha=1e-6, eta0=0.5, power_t=0.0, loss="squared_error", average=True)
+    LOSSES = ("squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
 
     def _start(self):
         p = self.params
@@ -321,7 +325,6 @@ class TorchQualityModel(QualityModel):
 
     def _start(self):
         p = self.params
-        if p["loss"] not in self.LOSSES: raise ValueError(f"loss must be one of {sorted(self.LOSSES)}, got {p['loss']!r}")
         self.net = BagOfNgrams(p["n_features"], len(STAT_NAMES), p["dim"], p["hidden"])
         self._opts, self._opt_state = None, None
 

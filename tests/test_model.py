@@ -196,6 +196,7 @@ def test_bad_input(kind, toy):
     with pytest.raises(M.ModelError, match="not trained yet"): fresh.predict(["a"])
     with pytest.raises(TypeError, match="unknown parameter"): M.make_model(kind, epoch=3)
     with pytest.raises(ValueError, match="epochs must be a positive integer"): M.make_model(kind, epochs=0)
+    with pytest.raises(ValueError, match="loss must be one of"): M.make_model(kind, loss="hinge")
     with pytest.raises(ValueError, match="unknown model kind"): M.make_model("xgboost")
     with pytest.raises(ValueError, match="unknown model kind"): M.model_path(kind="xgboost")
     with pytest.raises(TypeError, match="DataFrame"): M.train_model(kind, [("a", 1)])
