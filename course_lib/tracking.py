@@ -229,7 +229,9 @@ def log_training_run(model, # a trained course_lib.model model
         data_tags.update({f"data.{role}.dump": d["dump"], f"data.{role}.size": str(d["size"]),
                           f"data.{role}.hash": d["hash"]})
     git = git_commit()
-    with mlflow.start_run(**kw) as run:
+    with mlflow.start_run(**kw) as run, warnings.catch_warnings():
+        # MLflow's own notes to itself (integer columns in a schema, pandas deprecations) are noise here
+        warnings.filterwarnings("ignore", module=r"mlflow\.(types|models|data)\.")
         rid = run.info.run_id
         mlflow.set_tags({"mlflow.source.git.commit": git["commit"], "course.git.dirty": git["dirty"],
                          "course.kind": str(model.kind), "course.profile": config.get_profile(),
