@@ -364,7 +364,7 @@ def register_model(run_id: str, # a run logged by `log_training_run` (with its m
     except mlflow.exceptions.MlflowException:
         c.create_registered_model(name, description="FineWeb-Edu style quality classifier (0-5 score, keep = score >= 3)")
     mv = c.create_model_version(name, uri, run_id=run_id, model_id=uri.split("/")[-1] if uri.startswith("models:/m-") else None,
-                                tags={"kind": run.data.tags.get("course.kind", "")})
+                                tags={"kind": run.data.tags.get("course.kind", "")}, await_creation_for=0)
     for _ in range(600):
         if mv.status == "READY": break
         if mv.status == "FAILED_REGISTRATION": raise TrackingError(f"registering run {run_id} failed: {mv.status_message}")
