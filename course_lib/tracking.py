@@ -5,12 +5,13 @@
 # %% auto #0
 __all__ = ['SERVER', 'EXPERIMENT', 'SERVER_ENV', 'TRACKERS', 'TrackingError', 'server_command', 'start_tracking_server',
            'ensure_tracking_server', 'stop_tracking_server', 'connect', 'experiment_id', 'content_hash', 'dataset_info',
-           'git_commit', 'QualityPyfunc', 'model_requirements', 'log_training_run', 'run_sweep', 'sweep_results',
-           'sweep_figure', 'registered_name', 'register_model', 'set_alias', 'aliases', 'model_version', 'load_version',
-           'load_champion', 'champion_version', 'promote_if_better', 'ensure_champion', 'tracker_table']
+           'git_commit', 'QualityPyfunc', 'model_requirements', 'log_model_to_run', 'log_training_run', 'run_sweep',
+           'sweep_results', 'sweep_figure', 'registered_name', 'register_model', 'set_alias', 'aliases',
+           'model_version', 'load_version', 'load_champion', 'champion_version', 'promote_if_better', 'ensure_champion',
+           'tracker_table']
 
 # %% ../nbs/03_tracking.ipynb #b70767e5
-import hashlib, json, numbers, os, subprocess, sys, tempfile, time, warnings
+import contextlib, hashlib, json, numbers, os, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import mlflow
 import pandas as pd
@@ -84,14 +85,25 @@ def _local_default_uri():
     return f"sqlite:///{config.paths().mlflow / 'mlflow.db'}"
 
 def connect() -> str:
-    "The tracking URI in use, starting the home's server first if MLflow points at the local default."
+    "The tracking URI in use; the home's server is (re)started if MLflow points at the local default or at it, stopped."
     uri = mlflow.get_tracking_uri()
     if not os.environ.get("MLFLOW_TRACKING_URI") or uri == _local_default_uri():
-        uri = ensure_tracking_server().url
+        return ensure_tracking_server().url
+    rec = services.read_record(SERVER, config.course_home()) if uri.startswith("http://127.0.0.1:") else None
+    if rec is not None and rec.url == uri and not rec.is_healthy():  # our server died or was stopped elsewhere
+        return ensure_tracking_server().url
     return uri
 
 def _client():
     return MlflowClient(tracking_uri=connect())
+
+def _get_run(c, run_id):
+    if not isinstance(run_id, str) or not run_id:
+        raise TrackingError(f"a run id must be a non-empty string, got {run_id!r}")
+    try: return c.get_run(run_id)
+    except mlflow.exceptions.MlflowException:
+        recent = [r.info.run_id for r in c.search_runs([e.experiment_id for e in c.search_experiments()], max_results=5)]
+        raise TrackingError(f"no run {run_id!r} on {mlflow.get_tracking_uri()}; recent runs: {recent or 'none'}") from None
 
 def experiment_id(name: str = EXPERIMENT # the experiment's name
                  ) -> str:
@@ -205,10 +217,41 @@ def _check_model(model):
         raise TrackingError(f"expected a course_lib.model model (make_model/train_model/load_model); "
                             f"{type(model).__name__} lacks {missing}")
 
+def _log_batch(run_id, metrics=(), params=(), tags=()):
+    "Log metrics, params and tags in as few requests as MLflow's batch limits allow."
+    c, metrics, params, tags = MlflowClient(), list(metrics), list(params), list(tags)
+    while metrics or params or tags:
+        c.log_batch(run_id, metrics=metrics[:1000], params=params[:100], tags=tags[:100])
+        metrics, params, tags = metrics[1000:], params[100:], tags[100:]
+
+def log_model_to_run(model, # a trained course_lib.model model
+                     example_df: pd.DataFrame, # pages to take the input example from
+                     run_id: str|None = None # the run to log into; the active run when None
+                    ) -> str:
+    "Log the model (pyfunc wrapper, signature, input example, pinned requirements) into a run; return its `models:/` URI."
+    from mlflow.models import infer_signature
+    _check_model(model); _check_df(example_df, "example_df", need=("text",))
+    if run_id is not None and mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id: run_id = None
+    if run_id is None and mlflow.active_run() is None:
+        raise TrackingError("log_model_to_run needs a run: pass run_id, or call it inside mlflow.start_run()")
+    if run_id is not None: _get_run(_client(), run_id)  # a clear error for a run that does not exist
+    ctx = mlflow.start_run(run_id=run_id, nested=mlflow.active_run() is not None) if run_id else contextlib.nullcontext()
+    example = example_df[["text"]].head(3).assign(text=lambda d: d.text.astype(str).str.slice(0, 300)).reset_index(drop=True)
+    with ctx, warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+        warnings.filterwarnings("ignore", module=r"mlflow\.(types|models|data)\.")
+        model.save(Path(tmp) / "model")
+        code = Path(tmp) / "quality_model.py"; code.write_text(_MODEL_CODE)
+        wrapper = QualityPyfunc(); wrapper.model = model
+        logged = mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts={"model": str(Path(tmp) / "model")},
+                                         signature=infer_signature(example, wrapper.predict(None, example)),
+                                         input_example=example, pip_requirements=model_requirements(model.kind))
+        mlflow.set_tag("course.model_uri", logged.model_uri)
+    return logged.model_uri
+
 def log_training_run(model, # a trained course_lib.model model
                      train_df: pd.DataFrame, # the pages it was trained on
                      eval_df: pd.DataFrame, # the pages it is evaluated on (the held-out slice)
-                     experiment: str = EXPERIMENT, # experiment name (ignored for a nested run)
+                     experiment: str = EXPERIMENT, # experiment name (a nested run goes to its parent's)
                      run_name: str|None = None, # the run's display name; MLflow picks one when None
                      eval_name: str = "heldout", # prefix of the evaluation metrics, e.g. `heldout_f1`
                      tags: dict|None = None, # extra tags
@@ -216,51 +259,37 @@ def log_training_run(model, # a trained course_lib.model model
                     ) -> str:
     "Log a trained model's params, per-epoch metrics, evaluation, figures, data, commit and model; return the run id."
     from course_lib.model import evaluate, confusion_figure, learning_curve_figure
+    from mlflow.entities import Metric, Param, RunTag
     import matplotlib.pyplot as plt
-    from mlflow.models import infer_signature
     _check_model(model); _check_df(train_df, "train_df"); _check_df(eval_df, "eval_df")
+    if not isinstance(eval_name, str) or not eval_name.isidentifier():
+        raise TrackingError(f"eval_name must be a short identifier such as 'heldout', got {eval_name!r}")
     connect()
     parent = mlflow.active_run()
-    kw = dict(run_name=run_name, nested=parent is not None)
-    kw["experiment_id"] = parent.info.experiment_id if parent is not None else experiment_id(experiment)
-    data_tags = {}
-    for df, role in ((train_df, "train"), (eval_df, eval_name)):
-        d = dataset_info(df, role)
-        data_tags.update({f"data.{role}.dump": d["dump"], f"data.{role}.size": str(d["size"]),
-                          f"data.{role}.hash": d["hash"]})
+    exp = parent.info.experiment_id if parent is not None else experiment_id(experiment)
+    info = {role: dataset_info(df, role) for df, role in ((train_df, "train"), (eval_df, eval_name))}
     git = git_commit()
-    with mlflow.start_run(**kw) as run, warnings.catch_warnings():
+    all_tags = {"mlflow.source.git.commit": git["commit"], "course.git.dirty": git["dirty"],
+                "course.kind": str(model.kind), "course.profile": config.get_profile(),
+                **{f"data.{r}.{k}": str(d[k]) for r, d in info.items() for k in ("dump", "size", "hash")}, **(tags or {})}
+    scores = evaluate(model, eval_df)
+    with mlflow.start_run(experiment_id=exp, run_name=run_name, nested=parent is not None) as run, warnings.catch_warnings():
         # MLflow's own notes to itself (integer columns in a schema, pandas deprecations) are noise here
         warnings.filterwarnings("ignore", module=r"mlflow\.(types|models|data)\.")
-        rid = run.info.run_id
-        mlflow.set_tags({"mlflow.source.git.commit": git["commit"], "course.git.dirty": git["dirty"],
-                         "course.kind": str(model.kind), "course.profile": config.get_profile(),
-                         **data_tags, **(tags or {})})
-        mlflow.log_params(_flat_params(model))
-        epochs = _epoch_metrics(model.history)
-        for i in range(0, len(epochs), 900):
-            mlflow.tracking.MlflowClient().log_batch(rid, metrics=epochs[i:i + 900])
-        scores = evaluate(model, eval_df)
-        mlflow.log_metrics({f"{eval_name}_{k}": float(v) for k, v in scores.items()})
-        for df, ctx, role in ((train_df, "training", "train"), (eval_df, "evaluation", eval_name)):
+        rid, now = run.info.run_id, int(time.time() * 1000)
+        _log_batch(rid, metrics=_epoch_metrics(model.history) + [Metric(f"{eval_name}_{k}", float(v), now, 0) for k, v in scores.items()],
+                   params=[Param(k, v) for k, v in _flat_params(model).items()],
+                   tags=[RunTag(k, str(v)) for k, v in all_tags.items()])
+        sets = []
+        for df, role in ((train_df, "train"), (eval_df, eval_name)):
             cols = [c for c in ("id", "dump", "text", "score", "keep") if c in df.columns]
-            ds = mlflow.data.from_pandas(df[cols], targets="score", name=f"{data_tags[f'data.{role}.dump']}:{role}")
-            mlflow.log_input(ds, context=ctx, tags={"hash": data_tags[f"data.{role}.hash"]})
-        for fig_fn, fname in ((lambda: confusion_figure(model, eval_df), "confusion.png"),
-                              (lambda: learning_curve_figure(model), "learning_curve.png")):
-            fig = fig_fn(); mlflow.log_figure(fig, f"figures/{fname}"); plt.close(fig)
-        if log_model:
-            example = eval_df[["text"]].head(3).assign(text=lambda d: d.text.str.slice(0, 300)).reset_index(drop=True)
-            with tempfile.TemporaryDirectory() as tmp:
-                model.save(Path(tmp) / "model")
-                code = Path(tmp) / "quality_model.py"; code.write_text(_MODEL_CODE)
-                out = QualityPyfunc(); out.model = model
-                signature = infer_signature(example, out.predict(None, example))
-                logged = mlflow.pyfunc.log_model(name="model", python_model=str(code),
-                                                 artifacts={"model": str(Path(tmp) / "model")},
-                                                 signature=signature, input_example=example,
-                                                 pip_requirements=model_requirements(model.kind))
-            mlflow.set_tag("course.model_uri", logged.model_uri)
+            sets.append(mlflow.data.from_pandas(df[cols], targets="score", name=f"{info[role]['dump']}:{role}"))
+        mlflow.log_inputs(sets, contexts=["training", "evaluation"],
+                          tags_list=[{"hash": info["train"]["hash"]}, {"hash": info[eval_name]["hash"]}])
+        for make, fname in ((lambda: confusion_figure(model, eval_df), "confusion.png"),
+                            (lambda: learning_curve_figure(model), "learning_curve.png")):
+            fig = make(); mlflow.log_figure(fig, f"figures/{fname}"); plt.close(fig)
+        if log_model: log_model_to_run(model, eval_df)
     return rid
 
 # %% ../nbs/03_tracking.ipynb #49fcc727
@@ -272,6 +301,8 @@ def run_sweep(kind: str, # the model kind, as for `course_lib.model.train_model`
               profile: str|None = None, # the profile (epochs, patience, seed)
               experiment: str = EXPERIMENT, # experiment name
               run_name: str|None = None, # the parent run's name
+              metric: str = "heldout_f1", # what "best" means (higher is better)
+              log_models: str = "best", # log the model of "best" child only, of "all" of them, or "none"
               **fixed # other parameters, the same for every child
              ) -> str:
     "Train one model per value of `param` as nested runs under one parent run; return the parent's id."
@@ -279,16 +310,24 @@ def run_sweep(kind: str, # the model kind, as for `course_lib.model.train_model`
     values = list(values) if values is not None else []
     if not values: raise TrackingError(f"run_sweep needs at least one value for {param!r}")
     if param in fixed: raise TrackingError(f"{param!r} is both swept and fixed; drop it from the fixed parameters")
+    if log_models not in ("best", "all", "none"): raise TrackingError(f"log_models must be 'best', 'all' or 'none', got {log_models!r}")
     if mlflow.active_run() is not None:
         raise TrackingError(f"run {mlflow.active_run().info.run_id} is still open; end it (mlflow.end_run()) before a sweep")
     connect()
+    best = None  # (score, run id, model) of the best child so far; the first one wins a tie
     with mlflow.start_run(experiment_id=experiment_id(experiment), run_name=run_name or f"sweep-{kind}-{param}") as parent:
         mlflow.set_tags({"course.sweep": param, "course.kind": kind})
         mlflow.log_params({"swept": param, "values": json.dumps(values, default=str)[:500],
                            **{f"fixed.{k}": str(v) for k, v in fixed.items()}})
         for v in values:
             m = train_model(kind, train_df, profile=profile, progress=False, **{param: v}, **fixed)
-            log_training_run(m, train_df, eval_df, run_name=f"{param}={v}")
+            rid = log_training_run(m, train_df, eval_df, run_name=f"{param}={v}", log_model=log_models == "all")
+            score = MlflowClient().get_run(rid).data.metrics.get(metric)
+            if score is None:
+                raise TrackingError(f"the sweep's runs have no metric {metric!r}; log_training_run logs heldout_* metrics")
+            if best is None or score > best[0]: best = (score, rid, m)
+        if log_models == "best": log_model_to_run(best[2], eval_df, run_id=best[1])
+        mlflow.set_tag("course.best_run", best[1])
     return parent.info.run_id
 
 def sweep_results(parent_run_id: str, # the sweep's parent run
@@ -301,7 +340,7 @@ def sweep_results(parent_run_id: str, # the sweep's parent run
         raise TrackingError(f"no run {parent_run_id!r} on {mlflow.get_tracking_uri()}; pass the id run_sweep returned") from None
     df = mlflow.search_runs(experiment_ids=[parent.info.experiment_id],
                             filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'",
-                            order_by=[f"metrics.{metric} DESC"])
+                            order_by=[f"metrics.{metric} DESC", "attributes.start_time ASC"])
     if df.empty: raise TrackingError(f"run {parent_run_id} has no child runs: is it a sweep's parent run?")
     if f"metrics.{metric}" not in df:
         have = sorted(c[8:] for c in df.columns if c.startswith("metrics."))
@@ -332,14 +371,6 @@ def registered_name(name: str|None = None # a registered model name; `[tracking]
     n = name or config.load_settings()["tracking"]["registered_model"]
     if not isinstance(n, str) or not n.strip(): raise TrackingError(f"a registered model name must be a non-empty string, got {n!r}")
     return n
-
-def _get_run(c, run_id):
-    if not isinstance(run_id, str) or not run_id:
-        raise TrackingError(f"a run id must be a non-empty string, got {run_id!r}")
-    try: return c.get_run(run_id)
-    except mlflow.exceptions.MlflowException:
-        recent = [r.info.run_id for r in c.search_runs([e.experiment_id for e in c.search_experiments()], max_results=5)]
-        raise TrackingError(f"no run {run_id!r} on {mlflow.get_tracking_uri()}; recent runs: {recent or 'none'}") from None
 
 def _registered(c, name):
     "The registered model `name`, or an error listing the registered models."
