@@ -206,6 +206,14 @@ def test_sweep_nested_runs(server, frames):
     res = tracking.sweep_results(parent)
     assert len(res) == 2 and set(res["params.alpha"]) == {"1e-06", "0.01"}
     assert (res["tags.mlflow.parentRunId"] == parent).all() and res["metrics.heldout_f1"].is_monotonic_decreasing
+    # only the winner carries a model, so it is the one that can be registered
+    best = mlflow.MlflowClient().get_run(parent).data.tags["course.best_run"]
+    assert best == res.loc[0, "run_id"]
+    with_model = res.loc[res["tags.course.model_uri"].notna(), "run_id"].tolist() if "tags.course.model_uri" in res else []
+    assert with_model == [best]
+    assert isinstance(tracking.register_model(best, name=NAME + "-sweep"), int)
+    with pytest.raises(tracking.TrackingError, match="no logged model"):
+        tracking.register_model(res.loc[1, "run_id"], name=NAME + "-sweep")
     fig = tracking.sweep_figure(res, "alpha")
     assert fig.axes[0].get_xlabel() == "alpha" and fig.axes[0].get_xscale() == "log"
     plt.close(fig)
@@ -215,6 +223,14 @@ def test_sweep_nested_runs(server, frames):
         tracking.run_sweep("sklearn", "alpha", [1e-6], train, heldout, alpha=1e-3)
     with pytest.raises(tracking.TrackingError, match="at least one value"):
         tracking.run_sweep("sklearn", "alpha", [], train, heldout)
+    with pytest.raises(tracking.TrackingError, match="log_models must be"):
+        tracking.run_sweep("sklearn", "alpha", [1e-6], train, heldout, log_models="some")
+    from course_lib import model
+    m = model.train_model("sklearn", train, "smoke", progress=False)
+    with pytest.raises(tracking.TrackingError, match="needs a run"):
+        tracking.log_model_to_run(m, heldout)
+    with pytest.raises(tracking.TrackingError, match="no run 'nope'"):
+        tracking.log_model_to_run(m, heldout, run_id="nope")
 
 
 def test_ensure_champion_fills_an_empty_registry(server, session_home):
