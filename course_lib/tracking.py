@@ -40,9 +40,12 @@ def server_command(home: str|Path|None = None, # the course home; None: COURSE_H
     return [sys.executable, "-m", "mlflow", "server", "--host", "{host}", "--port", "{port}",
             "--backend-store-uri", backend, "--artifacts-destination", str(artifacts), "--workers", "1"]
 
+_OURS: set = set()  # server URLs this process pointed MLflow at
+
 def _use_server(srv):
     "Point this process's MLflow client at the server."
     os.environ["MLFLOW_TRACKING_URI"] = srv.url
+    _OURS.add(srv.url)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     return srv
 
@@ -76,7 +79,8 @@ def stop_tracking_server(home: str|Path|None = None # the course home; None: COU
     "Stop the home's tracking server and point MLflow back at the home's local database."
     srv = services.read_record(SERVER, config.course_home(home))
     stopped = services.stop_server(srv) if srv is not None else False
-    if srv is None or os.environ.get("MLFLOW_TRACKING_URI") == srv.url:
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri in _OURS or (srv is not None and uri == srv.url):
         os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{config.paths(home).mlflow / 'mlflow.db'}"
     return stopped
 
@@ -89,9 +93,9 @@ def connect() -> str:
     uri = mlflow.get_tracking_uri()
     if not os.environ.get("MLFLOW_TRACKING_URI") or uri == _local_default_uri():
         return ensure_tracking_server().url
-    rec = services.read_record(SERVER, config.course_home()) if uri.startswith("http://127.0.0.1:") else None
-    if rec is not None and rec.url == uri and not rec.is_healthy():  # our server died or was stopped elsewhere
-        return ensure_tracking_server().url
+    if uri in _OURS:  # a server we were using: restart it if it died or was stopped by another process
+        rec = services.read_record(SERVER, config.course_home())
+        if rec is None or rec.url != uri or not rec.is_healthy(): return ensure_tracking_server().url
     return uri
 
 def _client():

@@ -285,18 +285,20 @@ def test_server_that_cannot_start_quotes_its_log(server, session_home, tmp_path)
 
 
 def test_stop_and_restart_keeps_the_registry(server, session_home, good_run):
-    "Last: stop the session's server, start a new one on the same home: runs and registry are still there."
+    "Last: the server is stopped behind our back, then by us; restarts find the runs and registry intact."
     import mlflow
     from course_lib import tracking, services
     before = tracking.champion_version(NAME + "-promo")
-    assert tracking.stop_tracking_server(session_home) and not server.is_alive()
-    assert services.find_server("mlflow", session_home) is None
-    assert not os.environ["MLFLOW_TRACKING_URI"].startswith("http")
-    srv = tracking.ensure_tracking_server(session_home)
+    assert services.stop_server(server) and not server.is_alive()  # as another process (or `course run`) would
+    assert os.environ["MLFLOW_TRACKING_URI"] == server.url  # this process still points at the dead server
     try:
-        assert srv.pid != server.pid
-        assert tracking.champion_version(NAME + "-promo") == before
+        assert tracking.champion_version(NAME + "-promo") == before  # connect() started a new one
+        srv = services.find_server("mlflow", session_home)
+        assert srv is not None and srv.pid != server.pid and os.environ["MLFLOW_TRACKING_URI"] == srv.url
         assert mlflow.MlflowClient().get_run(good_run[1]).data.metrics["heldout_f1"] > 0.9
+        assert tracking.stop_tracking_server(session_home) and not srv.is_alive()
+        assert services.find_server("mlflow", session_home) is None
+        assert os.environ["MLFLOW_TRACKING_URI"].startswith("sqlite:///")  # back on the home's local default
     finally:
         tracking.stop_tracking_server(session_home)
 
