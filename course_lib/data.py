@@ -5,18 +5,20 @@
 # %% auto #0
 __all__ = ['FINEWEB_COLUMNS', 'SLICE_COLUMNS', 'REAL_SOURCES', 'DUMPS', 'DOCSTRING_PACKAGES', 'NOISE_KINDS', 'TRAIN_MIX',
            'LATER_MIX', 'LANGID_CHARS', 'PUNCTUATION', 'TERMINAL_PUNCTUATION', 'STOP_WORDS', 'C4_END',
-           'POLICY_SUBSTRINGS', 'FILTERS', 'EDU_TERMS', 'COMMERCIAL_TERMS', 'RUBRIC', 'SLICES', 'CRAWL_VERSION',
-           'DataError', 'gensim_data_dir', 'wiki_articles', 'news_stories', 'pydoc_topics', 'docstrings', 'header',
-           'footer', 'noise_page', 'load_sources', 'partition_sources', 'real_pages', 'wrap_in_boilerplate',
-           'identify_language', 'token_count', 'build_crawl', 'split_words', 'count_sentences', 'quality_signals',
-           'gopher_word_count', 'gopher_mean_word_length', 'gopher_symbol_ratio', 'gopher_bullet_lines',
-           'gopher_ellipsis_lines', 'gopher_alpha_words', 'gopher_stop_words', 'rep_paragraphs', 'rep_lines',
-           'rep_top_ngrams', 'rep_dup_ngrams', 'c4_rules', 'fineweb_line_punct', 'fineweb_short_lines',
-           'fineweb_dup_line_chars', 'fineweb_newlines', 'filter_reason', 'datatrove_available', 'datatrove_decisions',
-           'rule_decisions', 'rubric_signals', 'rubric_points', 'annotator_jitter', 'edu_score', 'annotate',
-           'check_schema', 'write_shards', 'read_shards', 'crawl_plan', 'ensure_crawl', 'load_slice']
+           'POLICY_SUBSTRINGS', 'EDU_TERMS', 'COMMERCIAL_TERMS', 'FILTERS', 'RUBRIC', 'SLICES', 'CRAWL_VERSION',
+           'EMAIL_RE', 'IP_RE', 'EMAIL_REPLACEMENTS', 'IP_REPLACEMENTS', 'PIPELINE', 'DataError', 'gensim_data_dir',
+           'wiki_articles', 'news_stories', 'pydoc_topics', 'docstrings', 'header', 'footer', 'noise_page',
+           'load_sources', 'partition_sources', 'real_pages', 'wrap_in_boilerplate', 'identify_language', 'token_count',
+           'build_crawl', 'split_words', 'count_sentences', 'rubric_signals', 'quality_signals', 'gopher_word_count',
+           'gopher_mean_word_length', 'gopher_symbol_ratio', 'gopher_bullet_lines', 'gopher_ellipsis_lines',
+           'gopher_alpha_words', 'gopher_stop_words', 'rep_paragraphs', 'rep_lines', 'rep_top_ngrams', 'rep_dup_ngrams',
+           'c4_rules', 'fineweb_line_punct', 'fineweb_short_lines', 'fineweb_dup_line_chars', 'fineweb_newlines',
+           'filter_reason', 'datatrove_available', 'datatrove_decisions', 'rule_decisions', 'rubric_points',
+           'annotator_jitter', 'edu_score', 'annotate', 'check_schema', 'write_shards', 'read_shards', 'crawl_plan',
+           'ensure_crawl', 'load_slice', 'language_filter', 'exact_duplicates', 'minhash_duplicates', 'scrub_pii',
+           'run_pipeline', 'funnel', 'load_fineweb']
 
-# %% ../nbs/01_data.ipynb #c4a24059
+# %% ../nbs/01_data.ipynb #cd132858
 import bz2, hashlib, html, io, json, math, os, random, re, shutil, time, uuid, ast, importlib.util
 from collections import Counter
 from pathlib import Path
@@ -41,7 +43,7 @@ def _check_text(text, what="text"):
         raise DataError(f"{what} is empty (or only whitespace); pass a page with some text")
     return text
 
-# %% ../nbs/01_data.ipynb #cd132858
+# %% ../nbs/01_data.ipynb #1ed3547d
 def gensim_data_dir() -> Path:
     "The folder of test data that gensim ships (Wikipedia dumps, the Lee news corpus)."
     spec = importlib.util.find_spec("gensim")
@@ -95,7 +97,7 @@ def wiki_articles(path: Path|None = None # a MediaWiki XML dump (.bz2); gensim's
             if sum(len(p.split()) for p in paras) >= 60: out.append((title, paras))
     return out
 
-# %% ../nbs/01_data.ipynb #aaedf03b
+# %% ../nbs/01_data.ipynb #b2a07724
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
 def news_stories(path: Path|None = None # one story per line; gensim's `lee_background.cor` by default
@@ -170,7 +172,7 @@ def docstrings(packages=DOCSTRING_PACKAGES, # importable package or module names
             if paras: out.append((".".join(rel.with_suffix("").parts).replace(".__init__", ""), paras))
     return out
 
-# %% ../nbs/01_data.ipynb #1ed3547d
+# %% ../nbs/01_data.ipynb #4787c930
 _NAV = ["Home", "About us", "Products", "Services", "Blog", "Contact", "Shop", "News", "Careers", "FAQ", "Login",
         "Register", "Cart", "Support", "Pricing", "Gallery", "Events", "Downloads", "Partners", "Press", "Sitemap",
         "Search", "My account", "Wishlist", "Store locator", "Deals", "New arrivals", "Gift cards", "Help centre"]
@@ -315,7 +317,7 @@ TRAIN_MIX = {"nav_menu": 1.0, "cookie_banner": 0.8, "link_farm": 0.8, "seo_spam"
              "code_dump": 0.6, "product_listing": 1.0, "stub": 0.8, "template": 1.5, "non_english": 1.0}
 LATER_MIX = {**TRAIN_MIX, "seo_spam": 2.2, "template": 2.4, "non_english": 2.0, "link_farm": 1.2}
 
-# %% ../nbs/01_data.ipynb #b2a07724
+# %% ../nbs/01_data.ipynb #14dbfc5a
 def _domain(r):
     return f"{r.choice(_BRANDS).lower()}{r.choice(['', '-shop', '-online', 'hub', 'zone', '24'])}.{r.choice(_TLD)}"
 
@@ -408,10 +410,17 @@ def noise_page(kind: str, # one of `NOISE_KINDS`
         raise DataError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
     return "\n".join(lines)
 
-# %% ../nbs/01_data.ipynb #f211e65b
+# %% ../nbs/01_data.ipynb #66dc0df4
 def _bg_wiki():
     f = next(gensim_data_dir().glob("bgwiki-*-shortened.xml.bz2"), None)
     return [(t, p) for t, p in wiki_articles(f)] if f else []
+
+def _pool():
+    "A two-process pool (fork) when the machine has two cores or more; a null context otherwise."
+    import contextlib, multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods(): return contextlib.nullcontext()
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
 
 def load_sources(cache: str|Path|None = None # a folder to keep the parsed corpus in; parsed afresh when None
                 ) -> pd.DataFrame:
@@ -424,8 +433,11 @@ def load_sources(cache: str|Path|None = None # a folder to keep the parsed corpu
         cache_file = Path(cache) / f"sources-{key}.parquet"
         if cache_file.is_file(): return pd.read_parquet(cache_file)
     rows = []
-    for source, items in (("wiki", wiki_articles()), ("news", news_stories()), ("pydoc", pydoc_topics()),
-                          ("docstring", docstrings()), ("non_english", _bg_wiki())):
+    with _pool() as pool:  # the Wikipedia dump parses in a second process while this one reads the docstrings
+        wiki = pool.submit(wiki_articles) if pool else None
+        rest = [("news", news_stories()), ("pydoc", pydoc_topics()), ("docstring", docstrings()), ("non_english", _bg_wiki())]
+        wiki = wiki.result() if pool else wiki_articles()
+    for source, items in [("wiki", wiki)] + rest:
         for i, (title, paras) in enumerate(items):
             rows.append(dict(source=source, doc=f"{source}:{i}:{title[:60]}", title=title, paragraphs=list(paras)))
     seen, kept = set(), []
@@ -463,7 +475,7 @@ def partition_sources(sources: pd.DataFrame, # from `load_sources`
             out[k].append(i); got[k] += grp.at[i, "words"]
     return {k: sources.loc[sorted(v)].reset_index(drop=True) for k, v in out.items()}
 
-# %% ../nbs/01_data.ipynb #054a0050
+# %% ../nbs/01_data.ipynb #063873a4
 _CRAWL_MONTHS = {"CC-MAIN-2024-10": (2024, 2), "CC-MAIN-2024-33": (2024, 8)}
 _SECTION = {"wiki": "wiki", "news": "news", "pydoc": "docs/3/reference", "docstring": "reference/generated"}
 _SITES = {"wiki": ["en.wikipedia.org", "en.m.wikipedia.org", "wikimirror.net"],
@@ -513,7 +525,7 @@ def wrap_in_boilerplate(paras: list, # the page's real paragraphs
                                                            "Share on Facebook | Tweet | Email", "Read more"]))
     return top + mid + footer(r, b)
 
-# %% ../nbs/01_data.ipynb #4787c930
+# %% ../nbs/01_data.ipynb #c7f08526
 _LANGID = None
 
 def _identifier():
@@ -538,7 +550,7 @@ def token_count(text: str) -> int:
     "GPT-2 pre-tokens in the text (GPT-2's own split before BPE; a close lower bound of its token count)."
     return len(_PRETOK.findall(text))
 
-# %% ../nbs/01_data.ipynb #48f77552
+# %% ../nbs/01_data.ipynb #81ffcee2
 def build_crawl(n_pages: int = 500, # pages in the crawl
                 dump: str = "train", # "train" or "later": the dump's date, default mix and templates
                 seed: int|str = 1234, # same seed and sources -> the same crawl, byte for byte
@@ -597,14 +609,14 @@ def build_crawl(n_pages: int = 500, # pages in the crawl
     df["token_count"] = [token_count(t) for t in df.text]
     return df[FINEWEB_COLUMNS + ["source"]]
 
-# %% ../nbs/01_data.ipynb #14dbfc5a
+# %% ../nbs/01_data.ipynb #3c5a777c
 # datatrove's PUNCTUATION and TERMINAL_PUNCTUATION (datatrove/utils/text.py), so the rules count the same things
 PUNCTUATION = ("!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
                + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b)))))
 TERMINAL_PUNCTUATION = tuple("!.?։؝؞؟۔܀܁܂߹࠷࠹࠽࠾।॥၊။።፧፨᙮᜵᜶។៕៖៙៚᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᭽᭾᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼⹓⹔。꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡")
 STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "with"])  # Gopher's
 
-# %% ../nbs/01_data.ipynb #3cf799f3
+# %% ../nbs/01_data.ipynb #cdb39cca
 # spaCy's English tokenizer (what datatrove splits words with), re-implemented in plain `re`: split on
 # whitespace, peel prefixes and suffixes, split infixes, and honour the special cases (contractions,
 # abbreviations, emoticons). Character classes cover Latin, Greek and Cyrillic, enough for this crawl.
@@ -684,7 +696,7 @@ def _special_cases():
     for a in _ABBREVIATIONS + _EMOTICONS + ["'s", "'S", "’s", "’S", "'d", "'ll", "'re", "'ve", "'em"]: sp[a] = (a,)
     return sp
 
-# %% ../nbs/01_data.ipynb #063f1f1e
+# %% ../nbs/01_data.ipynb #4d1bb94e
 _CHUNKS: dict = {}
 
 def _split_chunk(s):
@@ -742,7 +754,7 @@ def split_words(text: str # any text
         out.extend(toks)
     return out
 
-# %% ../nbs/01_data.ipynb #66dc0df4
+# %% ../nbs/01_data.ipynb #0abce91a
 _SENT_PUNCT = frozenset("!.?։؟۔܀܁܂߹।॥၊။።፧፨᙮᜵᜶᠃᠉᥄᥅᪨᪩᪪᪫᭚᭛᭞᭟᰻᰼᱾᱿‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷꡶꡷꣎꣏꤯꧈꧉꩝꩞꩟꫰꫱꯫﹒﹖﹗！．？｡。")
 _PUNCT_TOKENS: dict = {}
 
@@ -799,7 +811,42 @@ def _c4_pass(lines, line_tokens):
         out.append((why, n_sent, kept))
     return out
 
-# %% ../nbs/01_data.ipynb #ef6f255b
+# %% ../nbs/01_data.ipynb #9ec108b5
+EDU_TERMS = frozenset("""because therefore thus hence however although whereas example examples instance defined definition
+define defines means meaning refers refer called known term terms concept concepts theory theories principle principles
+law laws method methods process processes function functions structure structures system systems form forms type types
+result results cause causes effect effects evidence study studies research analysis history historical century centuries
+period science scientific mathematics mathematical equation value values number numbers data language languages culture
+population government economy economic energy species chemical physics biology element elements develop developed
+development describe describes described explain explains explained consist consists include includes including
+important significant common commonly typically generally usually originally known particular specific parameter
+parameters argument arguments returns return object objects class classes module array arrays algorithm compute computed
+calculate represent represents representation model models origin derived based influence influenced modern ancient
+university author wrote published discovered invented society social political philosophy""".split())
+COMMERCIAL_TERMS = frozenset("""buy cheap discount discounts price prices sale sales order orders shipping deal deals offer
+offers click subscribe login cart checkout shop store stock save coupon free best guaranteed rated bonus casino win winner
+earn income investors wallet download book booking reserve call quote hiring apply newsletter cookies cookie accept
+privacy policy terms sign register account menu home contact share tweet facebook instagram advertisement sponsored""".split())
+
+def _rubric(uniq, counts, line_tokens):
+    "Rubric counts from distinct tokens and their counts (shared by `rubric_signals` and `quality_signals`)."
+    alpha = [i for i, w in enumerate(uniq) if w[:1].isalpha()]
+    n = int(sum(counts[i] for i in alpha))
+    edu = sum(int(counts[i]) for i in alpha if uniq[i].lower() in EDU_TERMS)
+    com = sum(int(counts[i]) for i in alpha if uniq[i].lower() in COMMERCIAL_TERMS)
+    sents = max(1, sum(count_sentences(t) for t in line_tokens if t))
+    return dict(rubric_words=n, edu_per_100=100 * edu / max(n, 1), commercial_per_100=100 * com / max(n, 1),
+                words_per_sentence=n / sents)
+
+def rubric_signals(text: str # a page's text
+                  ) -> dict:
+    "The educational rubric's counts: words, educational and commercial terms per 100 words, words per sentence."
+    _check_text(text)
+    line_tokens = [split_words(l) for l in text.splitlines()]
+    c = Counter(w for t in line_tokens for w in t)
+    return _rubric(list(c), list(c.values()), line_tokens)
+
+# %% ../nbs/01_data.ipynb #fb7a8045
 def _ngram_hashes(ids, n):
     "One 64-bit hash per n-gram of word ids (numpy, wrapping arithmetic)."
     m = len(ids) - n + 1
@@ -884,7 +931,7 @@ def quality_signals(text: str # a page's text
     s.update(_rubric(uniq, counts, line_tokens))
     return s
 
-# %% ../nbs/01_data.ipynb #39e14582
+# %% ../nbs/01_data.ipynb #c09edb56
 # Gopher quality (datatrove's GopherQualityFilter defaults). Each rule returns why it drops a page, or None.
 def gopher_word_count(s, min_words=50, max_words=100_000):
     "Gopher: between 50 and 100,000 words that are not only symbols."
@@ -979,7 +1026,7 @@ def filter_reason(s: dict, # signals of one page, from `quality_signals`
         if why: return why
     return None
 
-# %% ../nbs/01_data.ipynb #063873a4
+# %% ../nbs/01_data.ipynb #a440a784
 def datatrove_available() -> bool:
     "True when datatrove (the `reference` extra) can be imported."
     return importlib.util.find_spec("datatrove") is not None
@@ -1010,44 +1057,9 @@ def rule_decisions(signals: list # one `quality_signals` dict per page
     "Keep (True) or drop for each page by the course's rules, one column per filter family."
     return pd.DataFrame([{f: filter_reason(s, f) is None for f in FILTERS} for s in signals], columns=list(FILTERS))
 
-# %% ../nbs/01_data.ipynb #c7f08526
-EDU_TERMS = frozenset("""because therefore thus hence however although whereas example examples instance defined definition
-define defines means meaning refers refer called known term terms concept concepts theory theories principle principles
-law laws method methods process processes function functions structure structures system systems form forms type types
-result results cause causes effect effects evidence study studies research analysis history historical century centuries
-period science scientific mathematics mathematical equation value values number numbers data language languages culture
-population government economy economic energy species chemical physics biology element elements develop developed
-development describe describes described explain explains explained consist consists include includes including
-important significant common commonly typically generally usually originally known particular specific parameter
-parameters argument arguments returns return object objects class classes module array arrays algorithm compute computed
-calculate represent represents representation model models origin derived based influence influenced modern ancient
-university author wrote published discovered invented society social political philosophy""".split())
-COMMERCIAL_TERMS = frozenset("""buy cheap discount discounts price prices sale sales order orders shipping deal deals offer
-offers click subscribe login cart checkout shop store stock save coupon free best guaranteed rated bonus casino win winner
-earn income investors wallet download book booking reserve call quote hiring apply newsletter cookies cookie accept
-privacy policy terms sign register account menu home contact share tweet facebook instagram advertisement sponsored""".split())
-
-def _rubric(uniq, counts, line_tokens):
-    "Rubric counts from distinct tokens and their counts (shared by `rubric_signals` and `quality_signals`)."
-    alpha = [i for i, w in enumerate(uniq) if w[:1].isalpha()]
-    n = int(sum(counts[i] for i in alpha))
-    edu = sum(int(counts[i]) for i in alpha if uniq[i].lower() in EDU_TERMS)
-    com = sum(int(counts[i]) for i in alpha if uniq[i].lower() in COMMERCIAL_TERMS)
-    sents = max(1, sum(count_sentences(t) for t in line_tokens if t))
-    return dict(rubric_words=n, edu_per_100=100 * edu / max(n, 1), commercial_per_100=100 * com / max(n, 1),
-                words_per_sentence=n / sents)
-
-def rubric_signals(text: str # a page's text
-                  ) -> dict:
-    "The educational rubric's counts: words, educational and commercial terms per 100 words, words per sentence."
-    _check_text(text)
-    line_tokens = [split_words(l) for l in text.splitlines()]
-    c = Counter(w for t in line_tokens for w in t)
-    return _rubric(list(c), list(c.values()), line_tokens)
-
-# %% ../nbs/01_data.ipynb #81ffcee2
+# %% ../nbs/01_data.ipynb #dbeec4ee
 RUBRIC = dict(min_words=80, max_commercial=3.0, basic_edu=0.5, relevant_edu=2.0, wps=(10, 40), edu_commercial=1.5,
-              outstanding_edu=5.0, outstanding_words=250, min_language_score=0.65, jitter=0.06)
+              outstanding_edu=5.0, outstanding_words=250, min_language_score=0.65, jitter=0.04)
 
 def rubric_points(s: dict, # `quality_signals` of the page
                   r: dict = RUBRIC # the rubric's thresholds
@@ -1110,7 +1122,7 @@ def annotate(data # a page's text, or a DataFrame with a `text` column (and `lan
     df["keep"] = df["score"] >= 3
     return df
 
-# %% ../nbs/01_data.ipynb #75db8091
+# %% ../nbs/01_data.ipynb #4cd7b833
 _TYPES = {"text": pa.string(), "id": pa.string(), "dump": pa.string(), "url": pa.string(), "date": pa.string(),
           "file_path": pa.string(), "language": pa.string(), "language_score": pa.float64(), "token_count": pa.int64(),
           "source": pa.string(), "score": pa.int64(), "keep": pa.bool_()}
@@ -1161,9 +1173,9 @@ def read_shards(folder: str|Path # a folder of Parquet shards
     df = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
     return check_schema(df)
 
-# %% ../nbs/01_data.ipynb #3c5a777c
+# %% ../nbs/01_data.ipynb #ad36f5db
 SLICES = ("train", "later", "heldout")
-CRAWL_VERSION = 1  # bump when the crawl's recipe changes, so homes rebuild
+CRAWL_VERSION = 2  # bump when the crawl's recipe changes, so homes rebuild
 
 def crawl_plan(P) -> dict:
     "Pages, noise fraction and dump of each slice for a profile's settings (the later dump's mix is shifted)."
@@ -1175,6 +1187,13 @@ def crawl_plan(P) -> dict:
     return {"train": dict(n_pages=P.train_pages, dump="train", noise_fraction=P.noise_fraction),
             "later": dict(n_pages=P.later_pages - n_ho, dump="later", noise_fraction=later_noise),
             "heldout": dict(n_pages=n_ho, dump="later", noise_fraction=later_noise)}
+
+def _build_slice(docs, seed, name, plan, folder):
+    "Build, annotate and write one slice into `folder`; return its page and kept counts."
+    df = annotate(build_crawl(docs=docs, seed=f"{seed}-{name}", **plan))
+    shutil.rmtree(folder, ignore_errors=True)
+    write_shards(df, folder)
+    return dict(pages=len(df), kept=int(df.keep.sum()))
 
 def ensure_crawl(profile: str|None = None # a profile name; None: COURSE_PROFILE, then settings.ini
                 ) -> dict:
@@ -1200,14 +1219,14 @@ def ensure_crawl(profile: str|None = None # a profile name; None: COURSE_PROFILE
         sources = load_sources(p.cache / "sources")
         real = {k: v["n_pages"] * (1 - v["noise_fraction"]) for k, v in plan.items()}
         parts = partition_sources(sources, real, P.seed)
-        counts = {}
-        for name in SLICES:
-            df = annotate(build_crawl(docs=parts[name], seed=f"{P.seed}-{name}", **plan[name]))
-            tmp = root / f".{name}.{os.getpid()}.tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            write_shards(df, tmp)
-            shutil.rmtree(folders[name], ignore_errors=True); os.replace(tmp, folders[name])
-            counts[name] = dict(pages=len(df), kept=int(df.keep.sum()))
+        tmps = {k: root / f".{k}.{os.getpid()}.tmp" for k in SLICES}
+        with _pool() as pool:  # the training dump builds in a second process, the later dump in this one
+            job = pool.submit(_build_slice, parts["train"], P.seed, "train", plan["train"], tmps["train"]) if pool else None
+            counts = {k: _build_slice(parts[k], P.seed, k, plan[k], tmps[k]) for k in SLICES if k != "train" or not pool}
+            if pool: counts["train"] = job.result()
+        for k in SLICES:
+            shutil.rmtree(folders[k], ignore_errors=True); os.replace(tmps[k], folders[k])
+        counts = {k: counts[k] for k in SLICES}
         info = root / f".crawl.json.{os.getpid()}.tmp"
         info.write_text(json.dumps(dict(meta=meta, counts=counts, seconds=round(time.time() - t0, 1)), indent=1))
         os.replace(info, done)
@@ -1219,3 +1238,146 @@ def load_slice(name: str, # "train", "later" or "heldout"
     "One slice of the crawl (FineWeb columns plus `source`, `score`, `keep`), built first if needed."
     if name not in SLICES: raise DataError(f"unknown slice {name!r}; choose one of {', '.join(SLICES)}")
     return read_shards(ensure_crawl(profile)[name])
+
+# %% ../nbs/01_data.ipynb #1257ca47
+def language_filter(language: str, # the identified language
+                    score: float, # its probability
+                    languages=("en",), # languages kept
+                    threshold: float = 0.65 # FineWeb's LanguageFilter threshold
+                   ) -> str|None:
+    "FineWeb's language filter: keep English pages the identifier is at least 65% sure of."
+    if language not in languages: return "language_not_kept"
+    if score < threshold: return "language_score_below_threshold"
+
+def _normalise(text):
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+def exact_duplicates(texts: list # page texts, in crawl order
+                    ) -> np.ndarray:
+    "True for each page whose normalised text (lower case, words only) already appeared earlier."
+    seen, out = set(), []
+    for t in texts:
+        h = hashlib.sha1(_normalise(t).encode()).digest()
+        out.append(h in seen); seen.add(h)
+    return np.array(out, dtype=bool)
+
+def minhash_duplicates(texts: list, # page texts, in crawl order
+                       ngram: int = 5, # shingle size in words (FineWeb: 5)
+                       bands: int = 14, # LSH buckets (FineWeb: 14)
+                       rows: int = 8, # hashes per bucket (FineWeb: 8, so 112 permutations)
+                       threshold: float = 0.75, # estimated Jaccard similarity that makes a near-duplicate
+                       seed: int = 1 # MinHash permutation seed
+                      ) -> np.ndarray:
+    "True for each page that is a near-duplicate of an earlier one (datasketch MinHash LSH on word 5-grams)."
+    from datasketch import MinHash, MinHashLSH
+    shingles = []
+    for t in texts:
+        w = _normalise(t).split()
+        sh = {" ".join(w[i:i + ngram]) for i in range(max(1, len(w) - ngram + 1))} or {""}
+        shingles.append([s.encode() for s in sh])
+    mhs = MinHash.bulk(shingles, num_perm=bands * rows, seed=seed)
+    lsh = MinHashLSH(num_perm=bands * rows, params=(bands, rows))
+    out = []
+    for i, m in enumerate(mhs):
+        dup = any(mhs[j].jaccard(m) >= threshold for j in lsh.query(m))
+        out.append(dup)
+        if not dup: lsh.insert(i, m)
+    return np.array(out, dtype=bool)
+
+EMAIL_RE = re.compile(r"\b[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:(?:[A-Za-z0-9](?:["
+                      r"A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[(?:(?:25[0-5]|2[0-4][0-9]|["
+                      r"01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?|[A-Za-z0-9-]*[A-Za-z0-9]:)])")
+IP_RE = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)")
+EMAIL_REPLACEMENTS = ("email@example.com", "firstname.lastname@example.org")
+IP_REPLACEMENTS = ("22.214.171.124", "126.96.36.199", "188.8.131.52", "184.108.40.206", "220.127.116.11", "18.104.22.168")
+
+def scrub_pii(text: str # a page's text
+             ) -> str:
+    "Replace e-mail addresses and public IP addresses by harmless ones, as datatrove's PIIFormatter does."
+    import ipaddress
+    _check_text(text)
+    k, j = iter(range(10**9)), iter(range(10**9))  # each replacer cycles through its own list
+    text = EMAIL_RE.sub(lambda m: EMAIL_REPLACEMENTS[next(k) % len(EMAIL_REPLACEMENTS)], text)
+    def ip(m):
+        try: public = ipaddress.ip_address(m.group()).is_global
+        except ValueError: public = False
+        return IP_REPLACEMENTS[next(j) % len(IP_REPLACEMENTS)] if public else m.group()
+    return IP_RE.sub(ip, text)
+
+# %% ../nbs/01_data.ipynb #6c5bc794
+PIPELINE = ("language", "gopher_repetition", "gopher_quality", "c4", "fineweb", "exact_dedup", "minhash_dedup")
+
+def run_pipeline(df: pd.DataFrame, # crawl records (FineWeb columns)
+                 c4_terminal_punct: bool = False # C4's end-of-line rule; FineWeb ran C4 without it
+                ) -> pd.DataFrame:
+    "FineWeb's pipeline on a crawl: a `kept_<stage>` column per stage (cumulative), the drop `reason`, scrubbed `text`."
+    check_schema(df)
+    out = df.copy()
+    alive = np.ones(len(df), dtype=bool)
+    reason = np.array([""] * len(df), dtype=object)
+    sig = {}
+    for stage in PIPELINE[:5]:
+        for i in np.flatnonzero(alive):
+            t = df.text.iat[i]
+            if stage == "language": why = language_filter(df.language.iat[i], df.language_score.iat[i])
+            else:
+                s = sig.get(i) or sig.setdefault(i, quality_signals(t))
+                why = c4_rules(s, terminal_punct=c4_terminal_punct) if stage == "c4" else filter_reason(s, stage)
+            if why: alive[i] = False; reason[i] = why
+        out[f"kept_{stage}"] = alive.copy()
+    for stage, fn in (("exact_dedup", exact_duplicates), ("minhash_dedup", minhash_duplicates)):
+        idx = np.flatnonzero(alive)
+        dup = fn([df.text.iat[i] for i in idx]) if len(idx) else np.zeros(0, dtype=bool)
+        alive[idx[dup]] = False; reason[idx[dup]] = stage
+        out[f"kept_{stage}"] = alive.copy()
+    out["reason"] = reason
+    out["text"] = [scrub_pii(t) if a else t for t, a in zip(df.text, alive)]
+    return out
+
+def funnel(result: pd.DataFrame # the output of `run_pipeline`
+          ) -> pd.Series:
+    "Pages left after each stage of the pipeline, starting with the whole crawl."
+    return pd.Series([len(result)] + [int(result[f"kept_{s}"].sum()) for s in PIPELINE], index=["crawl", *PIPELINE])
+
+# %% ../nbs/01_data.ipynb #da122b78
+def load_fineweb(n_pages: int = 1000, # how many records to read
+                 data_files: str|list|None = None, # local Parquet/JSON files of FineWeb records; None: the hub
+                 name: str = "sample-10BT", # the hub configuration (FineWeb's 10B-token sample)
+                 path: str = "HuggingFaceFW/fineweb", # the hub dataset
+                 allow_network: bool = False # must be True to stream from the hub (the course is offline by default)
+                ) -> pd.DataFrame:
+    "Stream FineWeb records with `datasets` (the `hub` extra) into the same DataFrame `build_crawl` returns."
+    if not isinstance(n_pages, int) or n_pages < 1: raise DataError(f"n_pages must be a positive integer, got {n_pages!r}")
+    if importlib.util.find_spec("datasets") is None:
+        raise DataError("the FineWeb loader needs `datasets`: pip install 'course-lib[hub]'")
+    if data_files is None:
+        if not allow_network:
+            raise DataError("streaming FineWeb from the hub needs the network: call load_fineweb(..., allow_network=True) "
+                            "on a connected machine, or pass data_files= with local Parquet/JSON files")
+        os.environ["HF_HUB_OFFLINE"] = "0"  # config.activate() turns the hub off; this call opts in
+        try:
+            import huggingface_hub.constants as hc; hc.HF_HUB_OFFLINE = False
+        except ImportError: pass
+    else:
+        files = [data_files] if isinstance(data_files, (str, Path)) else list(data_files)
+        missing = [str(f) for f in files if not Path(f).is_file()]
+        if missing: raise DataError(f"data file(s) not found: {', '.join(missing)}; pass existing .parquet or .json(l) files")
+        kinds = {Path(f).suffix.lower() for f in files}
+        if not kinds <= {".parquet", ".json", ".jsonl"} or len(kinds) > 1:
+            raise DataError(f"data_files must all be .parquet or all .json/.jsonl, got {sorted(kinds)}")
+    import itertools
+    from datasets import load_dataset
+    if data_files is None: ds = load_dataset(path, name=name, split="train", streaming=True)
+    else:
+        builder = "parquet" if ".parquet" in kinds else "json"
+        ds = load_dataset(builder, data_files=[str(f) for f in files], split="train", streaming=True)
+    rows = []
+    for rec in itertools.islice(ds, n_pages):
+        missing = [c for c in FINEWEB_COLUMNS if c not in rec]
+        if missing: raise DataError(f"a record lacks FineWeb column(s) {', '.join(missing)}; expected {', '.join(FINEWEB_COLUMNS)}")
+        rows.append({c: rec[c] for c in FINEWEB_COLUMNS})
+    df = pd.DataFrame(rows, columns=FINEWEB_COLUMNS)
+    df["date"] = df["date"].astype(str)
+    df["language_score"] = df["language_score"].astype(float); df["token_count"] = df["token_count"].astype("int64")
+    df["source"] = "fineweb"
+    return check_schema(df)[FINEWEB_COLUMNS + ["source"]]
