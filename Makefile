@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 PROFILE ?=
 TORCH_INDEX ?=
 EXTRAS      := dev
-TEST_EXTRAS := dev,reference
+TEST_EXTRAS := dev,reference,hub
 
 .PHONY: setup setup-test course test lab doctor clean-home help
 

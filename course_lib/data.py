@@ -17,7 +17,7 @@ __all__ = ['FINEWEB_COLUMNS', 'SLICE_COLUMNS', 'REAL_SOURCES', 'DUMPS', 'DOCSTRI
            'run_pipeline', 'funnel', 'load_fineweb']
 
 # %% ../nbs/01_data.ipynb #cd132858
-import bz2, hashlib, html, io, json, math, os, random, re, shutil, time, uuid, ast, importlib.util
+import ast, bz2, hashlib, importlib.util, json, math, os, random, re, shutil, time, uuid
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -417,7 +417,10 @@ def _pool():
     "A two-process pool (fork) when the machine has two cores or more; a null context otherwise."
     import contextlib, multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods(): return contextlib.nullcontext()
+    import sys
+    if ((os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods()
+            or "torch" in sys.modules):  # forking after torch started its threads is unsafe: build in this process
+        return contextlib.nullcontext()
     return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
 
 def load_sources(cache: str|Path|None = None # a folder to keep the parsed corpus in; parsed afresh when None
