@@ -174,9 +174,9 @@ class QualityPyfunc(mlflow.pyfunc.PythonModel):
                 raise TrackingError(f"the model needs a 'text' column; got {list(model_input.columns)}")
             texts = model_input["text"].astype(str).tolist()
         else: texts = [str(t) for t in model_input]
-        scores = [float(s) for s in self.model.predict(texts)]
-        keep = [bool(k) for k in self.model.predict_keep(texts)]
-        return pd.DataFrame({"score": scores, "keep": keep})
+        from course_lib.model import KEEP_THRESHOLD
+        scores = [float(s) for s in self.model.predict(texts)]  # one pass; keep follows from the score
+        return pd.DataFrame({"score": scores, "keep": [s >= KEEP_THRESHOLD for s in scores]})
 
 _MODEL_CODE = ("import mlflow\nfrom course_lib.tracking import QualityPyfunc\n"
                "mlflow.models.set_model(QualityPyfunc())\n")
@@ -264,8 +264,8 @@ def log_training_run(model, # a trained course_lib.model model
     from mlflow.entities import Metric, Param, RunTag
     import matplotlib.pyplot as plt
     _check_model(model); _check_df(train_df, "train_df"); _check_df(eval_df, "eval_df")
-    if not isinstance(eval_name, str) or not eval_name.isidentifier():
-        raise TrackingError(f"eval_name must be a short identifier such as 'heldout', got {eval_name!r}")
+    if not isinstance(eval_name, str) or not eval_name.isidentifier() or eval_name == "train":
+        raise TrackingError(f"eval_name must be a short identifier other than 'train', such as 'heldout'; got {eval_name!r}")
     connect()
     parent = mlflow.active_run()
     exp = parent.info.experiment_id if parent is not None else experiment_id(experiment)
