@@ -96,7 +96,7 @@ KEEP_THRESHOLD = 3  # FineWeb-Edu keeps pages whose score is at least 3
 class ModelError(ValueError):
     "A saved model folder is missing, incomplete or corrupt, or a model is used before it is trained."
 
-BASE_PARAMS = dict(seed=1234, epochs=10, patience=3, fine_tune_epochs=2, n_features=2**18, ngram_max=2)
+BASE_PARAMS = dict(seed=1234, epochs=10, patience=3, fine_tune_epochs=2, fine_tune_lr_scale=0.3, n_features=2**18, ngram_max=2)
 
 class QualityModel:
     "Predict a page's educational score (0-5); `keep = score >= 3`. Subclasses: `SklearnQualityModel`, `TorchQualityModel`."
@@ -115,7 +115,7 @@ class QualityModel:
         if not (isinstance(self.params["patience"], int) and self.params["patience"] >= 1):
             raise ValueError(f"patience must be a positive integer, got {self.params['patience']!r}")
         self.featurizer = Featurizer(self.params["n_features"], self.params["ngram_max"])
-        self.history, self.fitted, self._passes, self.offset = [], False, 0, 0.0
+        self.history, self.fitted, self._passes, self.offset, self._lr_scale = [], False, 0, 0.0, 1.0
 
     def __repr__(self):
         return f"<{type(self).__name__} kind={self.kind} fitted={self.fitted} epochs_run={len(self.history)}>"
@@ -170,7 +170,7 @@ class QualityModel:
         X, S, y = self._features(texts, scores)
         val = self._features(val_texts, val_scores, "val_texts") if val_texts is not None else None
         with _torch_settings(self.params["seed"]):
-            self.history, self._passes = [], 0
+            self.history, self._passes, self._lr_scale = [], 0, 1.0
             self._begin(y)
             best, best_mae, waited, t0 = None, np.inf, 0, time.perf_counter()
             bar = tqdm(range(self.params["epochs"]), desc=f"fit {self.kind}", disable=not progress, leave=False)
@@ -210,6 +210,8 @@ class QualityModel:
         X, S, y = self._features(texts, scores)
         with _torch_settings(self.params["seed"] + self._passes):
             if not self.fitted: self._begin(y)
+            # a trained model continues with a smaller learning rate, so new data adjusts it rather than overwrites it
+            self._lr_scale = self.params["fine_tune_lr_scale"] if self.fitted else 1.0
             t0 = time.perf_counter()
             for _ in tqdm(range(epochs), desc=f"{phase} {self.kind}", disable=not progress, leave=False):
                 self._epoch(phase, X, S, y, None, t0)
@@ -258,16 +260,17 @@ class _torch_settings:
 class SklearnQualityModel(QualityModel):
     "Hashed n-grams + page statistics -> `SGDRegressor`, trained pass by pass with `partial_fit`."
     kind = "sklearn"
-    defaults = dict(alpha=1e-6, eta0=0.2, power_t=0.1, loss="squared_error")
+    defaults = dict(alpha=1e-6, eta0=0.5, power_t=0.0, loss="squared_error", average=True)
 
     def _start(self):
         p = self.params
         self.estimator = SGDRegressor(loss=p["loss"], alpha=p["alpha"], eta0=p["eta0"], power_t=p["power_t"],
-                                      learning_rate="invscaling", random_state=p["seed"])
+                                      learning_rate="invscaling", average=p["average"], random_state=p["seed"])
 
     def _design(self, X, S): return sparse.hstack([X, sparse.csr_matrix(S)], format="csr")
 
     def _train_pass(self, X, S, y, rng):
+        self.estimator.eta0 = self.params["eta0"] * self._lr_scale
         order = rng.permutation(len(y))
         self.estimator.partial_fit(self._design(X, S)[order], y[order])
 
@@ -313,7 +316,7 @@ def csr_batch(X, # CSR matrix of hashed n-grams
 class TorchQualityModel(QualityModel):
     "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on the squared error (or Huber loss)."
     kind = "torch"
-    defaults = dict(dim=32, hidden=32, lr=0.03, embedding_lr=2.0, batch_size=32, weight_decay=0.0, loss="squared_error")
+    defaults = dict(dim=32, hidden=32, lr=0.03, embedding_lr=2.0, batch_size=16, weight_decay=0.0, loss="squared_error")
     LOSSES = {"squared_error": nn.MSELoss, "huber": nn.HuberLoss}
 
     def _start(self):
@@ -337,6 +340,8 @@ class TorchQualityModel(QualityModel):
     def _train_pass(self, X, S, y, rng):
         self.net.train()
         opts = self._optimizers()
+        for o, lr in zip(opts, (self.params["embedding_lr"], self.params["lr"])):
+            for g in o.param_groups: g["lr"] = lr * self._lr_scale
         order, bs, loss_fn = rng.permutation(len(y)), self.params["batch_size"], self.LOSSES[self.params["loss"]]()
         for start in range(0, len(order), bs):
             rows = order[start:start + bs]

@@ -80,7 +80,7 @@ def test_training_history_and_early_stopping(kind, trained, slices):
 
 @pytest.mark.slow
 def test_early_stopping_stops(slices):
-    m = M.train_model("sklearn", slices["train"], epochs=40, patience=1, eta0=0.5, progress=False)
+    m = M.train_model("sklearn", slices["train"], epochs=40, patience=1, eta0=2.0, average=False, progress=False)
     assert len(m.history) < 40  # an overshooting learning rate stops improving soon
 
 
