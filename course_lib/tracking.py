@@ -570,8 +570,8 @@ TRACKERS = [
      "offline use": "offline mode logs locally, `neptune sync` uploads later",
      "registry": "model registry in the 1.x client; the newer Neptune Scale focused on experiment tracking",
      "pricing model": "per seat and usage tiers, free tier for individuals",
-     "lock-in": "high, and it happened: after OpenAI's acquisition (Dec 2025) the hosted service was wound down "
-                "for outside customers (announced end: March 2026); users had to export and migrate"},
+     "lock-in": "high: proprietary server; after OpenAI agreed to acquire Neptune (December 2025) its hosted "
+                "service's future for outside customers is the vendor's decision, not yours: check it before relying on it"},
 ]
 
 def tracker_table() -> pd.DataFrame:
