@@ -67,14 +67,15 @@ def page_stats(text: str # one page
     n = max(len(text), 1)
     words = text.split()
     nw = max(len(words), 1)
-    lines = [l.strip() for l in text.splitlines() if l.strip()] or [""]
+    lines = [l for l in map(str.strip, text.splitlines()) if l] or [""]
     nl = len(lines)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # one number per character
     return [np.log1p(len(text)) / 10, np.log1p(len(words)) / 8,
-            min(sum(map(len, words)) / nw / 10, 2), sum(w.isalpha() for w in words) / nw,
+            min(sum(map(len, words)) / nw / 10, 2), sum(map(str.isalpha, words)) / nw,
             sum(l.endswith(_PUNCT) for l in lines) / nl, sum(len(l) < 30 for l in lines) / nl,
-            1 - len(set(lines)) / nl, sum(c.isupper() for c in text) / n,
-            sum(c.isdigit() for c in text) / n, sum(ord(c) > 127 for c in text) / n,
-            sum(l[:1] in "-*•|>#" for l in lines) / nl]
+            1 - len(set(lines)) / nl, np.count_nonzero((codes >= 65) & (codes <= 90)) / n,
+            np.count_nonzero((codes >= 48) & (codes <= 57)) / n, np.count_nonzero(codes > 127) / n,
+            sum(l[0] in "-*•|>#" for l in lines if l) / nl]
 
 class Featurizer:
     "Stateless page featurizer: hashed word n-grams (sparse) and page statistics (dense)."
@@ -116,7 +117,7 @@ class QualityModel:
         if not (isinstance(self.params["patience"], int) and self.params["patience"] >= 1):
             raise ValueError(f"patience must be a positive integer, got {self.params['patience']!r}")
         self.featurizer = Featurizer(self.params["n_features"], self.params["ngram_max"])
-        self.history, self.fitted, self._passes = [], False, 0
+        self.history, self.fitted, self._passes, self.offset = [], False, 0, 0.0
 
     def __repr__(self):
         return f"<{type(self).__name__} kind={self.kind} fitted={self.fitted} epochs_run={len(self.history)}>"
@@ -138,18 +139,23 @@ class QualityModel:
         return X, S, y
 
     def _scores(self, X, S):
-        return np.clip(self._predict_features(X, S), 0, 5).astype(np.float32)
+        return np.clip(self.offset + self._predict_features(X, S), 0, 5).astype(np.float32)
+
+    def _begin(self, y):
+        "Start a new model whose targets are centred on the mean training score (the `offset`)."
+        self.offset = float(y.mean())
+        self._start()
 
     def _epoch(self, phase, X, S, y, val, t0):
         rng = np.random.default_rng(self.params["seed"] + self._passes)
         self._passes += 1
-        self._train_pass(X, S, y, rng)
+        self._train_pass(X, S, y - self.offset, rng)
         row = {"epoch": len(self.history) + 1, "phase": phase,
                "train_mae": float(np.abs(self._scores(X, S) - y).mean())}
         if val is not None:
             p = self._scores(val[0], val[1])
             row["val_mae"] = float(np.abs(p - val[2]).mean())
-            row["val_f1"] = keep_f1(val[2], p)
+            row["val_f1"] = float(keep_f1(val[2], p))
         row["seconds"] = round(time.perf_counter() - t0, 3)
         self.history.append(row)
         return row
@@ -167,7 +173,7 @@ class QualityModel:
         val = self._features(val_texts, val_scores, "val_texts") if val_texts is not None else None
         with _torch_settings(self.params["seed"]):
             self.history, self._passes = [], 0
-            self._start()
+            self._begin(y)
             best, best_mae, waited, t0 = None, np.inf, 0, time.perf_counter()
             bar = tqdm(range(self.params["epochs"]), desc=f"fit {self.kind}", disable=not progress, leave=False)
             for _ in bar:
@@ -205,7 +211,7 @@ class QualityModel:
         if not (isinstance(epochs, int) and epochs >= 1): raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
         X, S, y = self._features(texts, scores)
         with _torch_settings(self.params["seed"] + self._passes):
-            if not self.fitted: self._start()
+            if not self.fitted: self._begin(y)
             t0 = time.perf_counter()
             for _ in tqdm(range(epochs), desc=f"{phase} {self.kind}", disable=not progress, leave=False):
                 self._epoch(phase, X, S, y, None, t0)
@@ -231,23 +237,30 @@ def keep_f1(y_true, # true scores (0-5)
     "F1 of `keep = score >= 3`, from scores; 0.0 when nothing is kept on either side."
     t, p = np.asarray(y_true) >= KEEP_THRESHOLD, np.asarray(y_pred) >= KEEP_THRESHOLD
     tp = float((t & p).sum())
-    return 0.0 if tp == 0 else 2 * tp / (t.sum() + p.sum())
+    return 0.0 if tp == 0 else float(2 * tp / (t.sum() + p.sum()))
+
+def _set_deterministic(mode: bool):
+    "torch's deterministic-algorithms switch, without importing the torch.compile configuration."
+    # `torch.use_deterministic_algorithms` also imports torch._inductor's config (seconds of import
+    # time) to pass the flag on to compiled code; nothing here is compiled, so we flip the switch alone.
+    try: torch._C._set_deterministic_algorithms(mode)
+    except AttributeError: torch.use_deterministic_algorithms(mode)
 
 class _torch_settings:
     "Within the block: torch on one thread, deterministic algorithms, seeded; restored on exit."
     def __init__(self, seed): self.seed = seed
     def __enter__(self):
         self.saved = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), torch.random.get_rng_state())
-        torch.set_num_threads(1); torch.use_deterministic_algorithms(True); torch.manual_seed(self.seed)
+        torch.set_num_threads(1); _set_deterministic(True); torch.manual_seed(self.seed)
     def __exit__(self, *exc):
         threads, det, state = self.saved
-        torch.set_num_threads(threads); torch.use_deterministic_algorithms(det); torch.random.set_rng_state(state)
+        torch.set_num_threads(threads); _set_deterministic(det); torch.random.set_rng_state(state)
 
 # %% ../nbs/02_model.ipynb #dfdb5d24
 class SklearnQualityModel(QualityModel):
     "Hashed n-grams + page statistics -> `SGDRegressor`, trained pass by pass with `partial_fit`."
     kind = "sklearn"
-    defaults = dict(alpha=1e-6, eta0=0.02, power_t=0.25, loss="squared_error")
+    defaults = dict(alpha=1e-6, eta0=0.05, power_t=0.25, loss="squared_error")
 
     def _start(self):
         p = self.params
@@ -300,9 +313,9 @@ def csr_batch(X, # CSR matrix of hashed n-grams
 
 # %% ../nbs/02_model.ipynb #5599dfeb
 class TorchQualityModel(QualityModel):
-    "`BagOfNgrams` trained with SparseAdam (embeddings) and Adam (the rest) on a Huber loss."
+    "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on a Huber loss."
     kind = "torch"
-    defaults = dict(dim=32, hidden=32, lr=0.01, batch_size=128, weight_decay=0.0)
+    defaults = dict(dim=32, hidden=32, lr=0.02, embedding_lr=1.0, batch_size=64, weight_decay=0.0)
 
     def _start(self):
         p = self.params
@@ -312,7 +325,7 @@ class TorchQualityModel(QualityModel):
     def _optimizers(self):
         p = self.params
         rest = [q for n, q in self.net.named_parameters() if not n.startswith("embedding")]
-        self.opt_sparse = torch.optim.SparseAdam(list(self.net.embedding.parameters()), lr=p["lr"])
+        self.opt_sparse = torch.optim.SGD(list(self.net.embedding.parameters()), lr=p["embedding_lr"])
         self.opt_dense = torch.optim.AdamW(rest, lr=p["lr"], weight_decay=p["weight_decay"])
 
     def _train_pass(self, X, S, y, rng):
@@ -372,6 +385,7 @@ def _save(self, path: str|Path # the model folder to write (replaced if it exist
         files = self._save_weights(tmp)
         import sklearn
         manifest = {"kind": self.kind, "params": self.params, "history": self.history, "passes": self._passes,
+                    "offset": self.offset,
                     "featurizer": self.featurizer.config, "stats": list(STAT_NAMES),
                     "files": {f: _sha256(tmp / f) for f in files},
                     "versions": {"torch": torch.__version__, "sklearn": sklearn.__version__, "numpy": np.__version__}}
@@ -420,6 +434,7 @@ def _load(cls, path: str|Path # a saved model folder
     except Exception as e:
         raise ModelError(f"cannot load the weights in {path} ({type(e).__name__}: {e}); delete it and save the model again") from None
     model.history, model._passes, model.fitted = m["history"], m.get("passes", len(m["history"])), True
+    model.offset = float(m.get("offset", 0.0))
     return model
 
 QualityModel.save, QualityModel.load = _save, _load
@@ -503,7 +518,7 @@ def errors_by_source(model: QualityModel, # a trained model
                             "f1": keep_f1(g.score, g.pred)} for s, g in t.groupby("source")}).T
     return out.astype({"pages": int}).sort_values("mae", ascending=False)
 
-# %% ../nbs/02_model.ipynb #71d83a9b
+# %% ../nbs/02_model.ipynb #a25caf90
 def confusion_figure(model: QualityModel, # a trained model
                      df, # pages with 'text' and 'score'
                      title: str = "" # a title for the figure
@@ -551,7 +566,7 @@ def learning_curve_figure(model: QualityModel # a model with a training history
     fig.tight_layout()
     return fig
 
-# %% ../nbs/02_model.ipynb #ad87f2c0
+# %% ../nbs/02_model.ipynb #3dc50adc
 def model_path(profile: str|None = None, # the profile; COURSE_PROFILE when None
                kind: str = "sklearn" # "sklearn" or "torch"
               ) -> Path:
