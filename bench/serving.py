@@ -4,10 +4,12 @@ Single-page unbatched calls, single-page calls through adaptive batching and 16-
 and 64 concurrent clients, next to in-process prediction (the ceiling). Every configuration is
 measured in one run, interleaved, `--repeats` times; ratios to unbatched calls are taken within a
 repeat at the highest client count and their median is reported. With `--compare-fast-http` the
-same test runs a second time against a server that cannot use uvloop and httptools (asyncio + h11).
+same test also runs against a server that cannot use uvloop and httptools (asyncio + h11), and with
+`--compare-access-log` against one that writes an access-log line per request; the servers are
+interleaved within each repeat, so a busy moment of the machine hits them alike.
 
     PYTHONPATH=. python bench/serving.py                       # a temporary home, full profile
-    PYTHONPATH=. python bench/serving.py --compare-fast-http --plot /tmp/serving.png
+    PYTHONPATH=. python bench/serving.py --compare-fast-http --compare-access-log --plot /tmp/serving.png
 """
 import argparse, os, sys, tempfile, time
 
@@ -21,7 +23,8 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--max-seconds", type=float, default=4.0, help="seconds per configuration")
     ap.add_argument("--processes", type=int, default=4, help="load-generator worker processes")
-    ap.add_argument("--compare-fast-http", action="store_true", help="also measure without uvloop/httptools")
+    ap.add_argument("--compare-fast-http", action="store_true", help="also measure a server without uvloop/httptools")
+    ap.add_argument("--compare-access-log", action="store_true", help="also measure a server that logs every request")
     ap.add_argument("--plot", help="write the figure to this PNG file")
     a = ap.parse_args(argv)
 
@@ -40,41 +43,52 @@ def main(argv=None):
         fast = f"uvloop {uvloop.__version__}, httptools {httptools.__version__}"
     except ImportError:
         fast = None
-    variants = [("fast HTTP" if fast else "asyncio + h11", True)]
+    # (label, fast_http, access_log); the first is the course's default server
+    variants = [(f"{'fast HTTP' if fast else 'asyncio + h11'}, no access log", True, False)]
     if a.compare_fast_http:
         if not fast: sys.exit("--compare-fast-http needs uvloop and httptools installed")
-        variants.append(("asyncio + h11", False))
-    out = {}
-    for label, fast_http in variants:
-        srv = serving.ensure_service(f"bench-{'fast' if fast_http else 'plain'}", fast_http=fast_http, profile=a.profile)
-        try:
-            t = time.perf_counter()
-            res = serving.load_test(srv.url, model, clients=clients, requests=a.requests, repeats=a.repeats,
-                                    max_seconds=a.max_seconds, processes=a.processes)
-            elapsed = time.perf_counter() - t
-        finally:
-            srv.stop()
-        out[label] = res
+        variants.append(("asyncio + h11, no access log", False, False))
+    if a.compare_access_log:
+        variants.append((f"{'fast HTTP' if fast else 'asyncio + h11'}, access log", True, True))
+    print(f"fast HTTP modules: {fast or 'not installed'}; load average {os.getloadavg()[0]:.1f} at start")
+    servers = {}
+    try:
+        for i, (label, fast_http, log) in enumerate(variants):  # all started first; an idle server costs no CPU
+            servers[label] = serving.ensure_service(f"bench-{i}", fast_http=fast_http, access_log=log, profile=a.profile)
+        parts = {label: [] for label, *_ in variants}
+        t = time.perf_counter()
+        with serving.LoadGenerator(a.processes) as gen:
+            for r in range(a.repeats):  # variants interleaved within each repeat, like the configurations
+                for label, *_ in variants:
+                    res = serving.load_test(servers[label].url, model, clients=clients, requests=a.requests, repeats=1,
+                                            max_seconds=a.max_seconds, generator=gen)
+                    parts[label].append(res.assign(repeat=r))
+                print(f"repeat {r + 1}/{a.repeats} done after {time.perf_counter() - t:.0f} s "
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    finally:
+        for srv in servers.values(): srv.stop()
+    out = {label: pd.concat(p, ignore_index=True) for label, p in parts.items()}
+    for label, res in out.items():
         ratios, median = serving.speedups(res)
         table = res.groupby(["call", "clients"])[["pages_per_s", "p50_ms", "p95_ms", "p99_ms", "non_2xx"]].median()
-        print(f"\n== server: {label}{' (' + fast + ')' if fast_http and fast else ''}; {a.repeats} repeats in {elapsed:.0f} s")
+        print(f"\n== server: {label}; medians of {a.repeats} repeats")
         print(table.round(1).to_string())
         print(f"ratios to unbatched at {max(clients)} clients, per repeat:\n{ratios.round(2).to_string()}")
         print("median: " + ", ".join(f"{k} {v:.2f}x" for k, v in median.items()))
-        print(f"non-2xx answers in all: {int(res.non_2xx.sum())}")
-        at = res[res.clients == max(clients)]
         budget = {"adaptive": 1.5, "16 pages": 6.0}
         for k, need in budget.items():
-            print(f"budget {k} >= {need}x: {'met' if median.get(k, 0) >= need else 'NOT met'} ({median.get(k, float('nan')):.2f}x)")
-        print(f"budget zero non-2xx: {'met' if res.non_2xx.sum() == 0 else 'NOT met'}")
-    if len(out) == 2:
-        f, p = (out[v[0]] for v in variants)
-        fm = f[f.clients == max(clients)].groupby("call").pages_per_s.median()
-        pm = p[p.clients == max(clients)].groupby("call").pages_per_s.median()
-        print(f"\n== fast HTTP vs asyncio + h11 at {max(clients)} clients (median pages/s):")
-        print(pd.DataFrame({"fast": fm, "plain": pm, "fast / plain": fm / pm}).round(2).to_string())
+            print(f"budget {k} >= {need}x unbatched at {max(clients)} clients: "
+                  f"{'met' if median.get(k, 0) >= need else 'NOT met'} ({median.get(k, float('nan')):.2f}x)")
+        print(f"budget zero non-2xx: {'met' if res.non_2xx.sum() == 0 else 'NOT met'} ({int(res.non_2xx.sum())} in all)")
+    if len(out) > 1:
+        base = variants[0][0]
+        print(f"\n== median pages/s at {max(clients)} clients, each server against {base!r}:")
+        med = {label: res[res.clients == max(clients)].groupby("call").pages_per_s.median() for label, res in out.items()}
+        table = pd.DataFrame(med)
+        for label in list(out)[1:]: table[f"{base} / {label}"] = table[base] / table[label]
+        print(table.round(2).to_string())
     if a.plot:
-        fig = serving.plot_load(next(iter(out.values())), variants[0][0])
+        fig = serving.plot_load(out[variants[0][0]], variants[0][0])
         fig.savefig(a.plot, dpi=100)
         print(f"figure: {a.plot}")
 

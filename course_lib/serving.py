@@ -79,6 +79,7 @@ def ensure_service(name: str = "bento", # the server's name in the home's record
                    target: str = SERVICE_TARGET, # a service import path, or a built bento's tag
                    tag: str|None = None, # the model tag to serve; the champion's when None and target is the module
                    fast_http: bool = True, # let uvicorn use uvloop and httptools when installed
+                   access_log: bool|None = None, # log every request; `[serving] access_log` when None
                    profile: str|None = None, # profile for `ensure_bento_model`
                    **kwargs # passed to `services.ensure_server` (e.g. timeout, keep)
                   ) -> services.Server:
@@ -92,6 +93,7 @@ def ensure_service(name: str = "bento", # the server's name in the home's record
         pp = []
     if not fast_http: pp.insert(0, str(_no_fast_http_path()))
     env["PYTHONPATH"] = os.pathsep.join(pp)
+    if access_log is not None: env["COURSE_ACCESS_LOG"] = str(bool(access_log)).lower()
     return services.ensure_server(name, serve_command(target), health="/readyz", env=env, **kwargs)
 
 # %% ../nbs/05_serving.ipynb #21d4a9e5
@@ -324,7 +326,8 @@ def load_test(url: str, # the server's base URL
               max_seconds: float = 3.0, # per configuration
               processes: int = 4, # load-generator worker processes
               pages: list|None = None, # pages to send; `example_pages(64)` when None
-              calls: dict|None = None # configurations; `CALLS` when None
+              calls: dict|None = None, # configurations; `CALLS` when None
+              generator=None # a running `LoadGenerator` to reuse; one is started (and closed) when None
              ):
     "Measure every configuration in one run, `repeats` times; a DataFrame of pages/s, latency percentiles and errors."
     import pandas as pd
@@ -336,7 +339,8 @@ def load_test(url: str, # the server's base URL
     bodies = {name: [make([pages[(i * n + j) % len(pages)] for j in range(n)]) for i in range(16)]
               for name, (path, n, make) in calls.items()}
     rows = []
-    with LoadGenerator(processes) as gen:
+    import contextlib
+    with (contextlib.nullcontext(generator) if generator is not None else LoadGenerator(processes)) as gen:
         for name, (path, n, make) in calls.items():  # warm-up: imports, connections, first batches
             gen.run(url, path, bodies[name], min(8, max(clients)), 32, max_seconds=2)
         for r in range(repeats):
