@@ -61,7 +61,7 @@ def main(argv=None):
             for r in range(a.repeats):  # variants interleaved within each repeat, like the configurations
                 for label, *_ in variants:
                     res = serving.load_test(servers[label].url, model, clients=clients, requests=a.requests, repeats=1,
-                                            max_seconds=a.max_seconds, generator=gen)
+                                            max_seconds=a.max_seconds, generator=gen, server_pid=servers[label].pid)
                     parts[label].append(res.assign(repeat=r))
                 print(f"repeat {r + 1}/{a.repeats} done after {time.perf_counter() - t:.0f} s "
                       f"(load average {os.getloadavg()[0]:.1f})", flush=True)
@@ -70,7 +70,7 @@ def main(argv=None):
     out = {label: pd.concat(p, ignore_index=True) for label, p in parts.items()}
     for label, res in out.items():
         ratios, median = serving.speedups(res)
-        table = res.groupby(["call", "clients"])[["pages_per_s", "p50_ms", "p95_ms", "p99_ms", "non_2xx"]].median()
+        table = res.groupby(["call", "clients"])[["pages_per_s", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_page", "non_2xx"]].median()
         print(f"\n== server: {label}; medians of {a.repeats} repeats")
         print(table.round(1).to_string())
         print(f"ratios to unbatched at {max(clients)} clients, per repeat:\n{ratios.round(2).to_string()}")
@@ -80,13 +80,16 @@ def main(argv=None):
             print(f"budget {k} >= {need}x unbatched at {max(clients)} clients: "
                   f"{'met' if median.get(k, 0) >= need else 'NOT met'} ({median.get(k, float('nan')):.2f}x)")
         print(f"budget zero non-2xx: {'met' if res.non_2xx.sum() == 0 else 'NOT met'} ({int(res.non_2xx.sum())} in all)")
+        bad = res[res.non_2xx > 0]
+        if len(bad): print("answers other than 2xx (status:count):\n" + bad[["repeat", "call", "clients", "p95_ms", "statuses"]].to_string(index=False))
     if len(out) > 1:
         base = variants[0][0]
-        print(f"\n== median pages/s at {max(clients)} clients, each server against {base!r}:")
-        med = {label: res[res.clients == max(clients)].groupby("call").pages_per_s.median() for label, res in out.items()}
-        table = pd.DataFrame(med)
-        for label in list(out)[1:]: table[f"{base} / {label}"] = table[base] / table[label]
-        print(table.round(2).to_string())
+        print(f"\n== at {max(clients)} clients, each server against {base!r}:")
+        for col, what in (("pages_per_s", "median pages/s"), ("cpu_ms_per_page", "median server CPU ms per page")):
+            med = {label: res[res.clients == max(clients)].groupby("call")[col].median() for label, res in out.items()}
+            table = pd.DataFrame(med)
+            for label in list(out)[1:]: table[f"{label} / {base}"] = table[label] / table[base]
+            print(f"{what}:\n{table.round(2).to_string()}")
     if a.plot:
         fig = serving.plot_load(out[variants[0][0]], variants[0][0])
         fig.savefig(a.plot, dpi=100)

@@ -223,6 +223,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'course_lib.serving.parse_pbtxt': ('serving.html#parse_pbtxt', 'course_lib/serving.py'),
                                     'course_lib.serving.plot_load': ('serving.html#plot_load', 'course_lib/serving.py'),
                                     'course_lib.serving.post_json': ('serving.html#post_json', 'course_lib/serving.py'),
+                                    'course_lib.serving.process_cpu_seconds': ('serving.html#process_cpu_seconds', 'course_lib/serving.py'),
                                     'course_lib.serving.read_metrics': ('serving.html#read_metrics', 'course_lib/serving.py'),
                                     'course_lib.serving.request_count': ('serving.html#request_count', 'course_lib/serving.py'),
                                     'course_lib.serving.serve_command': ('serving.html#serve_command', 'course_lib/serving.py'),

@@ -2,14 +2,15 @@
 
 # %% auto #0
 __all__ = ['SERVICE_TARGET', 'BENTO_NAME', 'BAD_REQUESTS', 'CALLS', 'BUILD_INCLUDE', 'SERVING_SYSTEMS', 'TRITON_MODEL_PY',
-           'ServingError', 'model_name', 'model_tag', 'import_model', 'ensure_bento_model', 'serve_command',
-           'ensure_service', 'example_pages', 'post_json', 'error_message', 'bad_request_body', 'check_bad_requests',
-           'read_metrics', 'request_count', 'LoadGenerator', 'summarize', 'in_process_load', 'load_test', 'speedups',
-           'plot_load', 'bentofile', 'write_build_context', 'build_bento', 'ensure_bento', 'containerize_command',
-           'containerfile', 'kserve_manifest', 'write_yaml', 'triton_config', 'write_triton_repository', 'parse_pbtxt']
+           'ServingError', 'model_name', 'model_tag', 'import_model', 'ensure_bento_model', 'post_json',
+           'serve_command', 'ensure_service', 'example_pages', 'error_message', 'bad_request_body',
+           'check_bad_requests', 'read_metrics', 'request_count', 'LoadGenerator', 'summarize', 'process_cpu_seconds',
+           'in_process_load', 'load_test', 'speedups', 'plot_load', 'bentofile', 'write_build_context', 'build_bento',
+           'ensure_bento', 'containerize_command', 'containerfile', 'kserve_manifest', 'write_yaml', 'triton_config',
+           'write_triton_repository', 'parse_pbtxt']
 
 # %% ../nbs/05_serving.ipynb #92c44b40
-import json, os, shutil, statistics, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 from . import config, services
 
@@ -68,6 +69,21 @@ def _no_fast_http_path() -> Path:
             os.replace(tmp, f)
     return d
 
+def post_json(url: str, # the server's base URL
+              path: str, # the endpoint, e.g. "/score"
+              body, # a JSON-able object, or raw bytes sent as they are
+              timeout: float = 30 # seconds
+             ) -> tuple:
+    "POST a JSON body with the standard library; returns (status, decoded JSON or text), 4xx/5xx included."
+    import urllib.error, urllib.request
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url.rstrip("/") + path, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r: status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e: status, raw = e.code, e.read()
+    try: return status, json.loads(raw)
+    except ValueError: return status, raw.decode(errors="replace")
+
 def serve_command(target: str = SERVICE_TARGET # a service import path, or a bento tag
                  ) -> list:
     "The `bentoml serve` command for `target`, on 127.0.0.1 and the port `course_lib.services` picks."
@@ -81,10 +97,12 @@ def ensure_service(name: str = "bento", # the server's name in the home's record
                    profile: str|None = None, # profile for `ensure_bento_model`
                    **kwargs # passed to `services.ensure_server` (e.g. timeout, keep)
                   ) -> services.Server:
-    "Start (or reuse) a BentoML server for `target` through `course_lib.services`; healthy on `/readyz`."
-    env = {}
+    "Start (or reuse, if it serves the same model version) a BentoML server for `target` through `course_lib.services`."
+    import bentoml
+    env, want = {}, None
     if target == SERVICE_TARGET:
-        env["COURSE_BENTO_MODEL"] = tag or str(ensure_bento_model(profile).tag)
+        bm = bentoml.models.get(tag) if tag else ensure_bento_model(profile)
+        env["COURSE_BENTO_MODEL"], want = str(bm.tag), bm.info.labels.get("registry_version")
         pp = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     else:  # a built bento brings its own code: nothing from the repo
         if tag: env["COURSE_BENTO_MODEL"] = tag
@@ -92,7 +110,13 @@ def ensure_service(name: str = "bento", # the server's name in the home's record
     if not fast_http: pp.insert(0, str(_no_fast_http_path()))
     env["PYTHONPATH"] = os.pathsep.join(pp)
     if access_log is not None: env["COURSE_ACCESS_LOG"] = str(bool(access_log)).lower()
-    return services.ensure_server(name, serve_command(target), health="/readyz", env=env, **kwargs)
+    srv = services.ensure_server(name, serve_command(target), health="/readyz", env=env, **kwargs)
+    if want is not None:  # a server left running from before may serve an older champion: replace it
+        status, answer = post_json(srv.url, "/score", {"text": "Which model version answers?"})
+        if status != 200 or not isinstance(answer, dict) or answer.get("version") != want:
+            srv.stop()
+            srv = services.ensure_server(name, serve_command(target), health="/readyz", env=env, **kwargs)
+    return srv
 
 # %% ../nbs/05_serving.ipynb #21d4a9e5
 def example_pages(n: int = 8, # how many pages
@@ -114,21 +138,6 @@ def example_pages(n: int = 8, # how many pages
             t = rng.choice(prose); start = rng.randrange(0, max(1, len(t) - chars))
             out.append(t[start:start + chars])
     return out
-
-def post_json(url: str, # the server's base URL
-              path: str, # the endpoint, e.g. "/score"
-              body, # a JSON-able object, or raw bytes sent as they are
-              timeout: float = 30 # seconds
-             ) -> tuple:
-    "POST a JSON body with the standard library; returns (status, decoded JSON or text), 4xx/5xx included."
-    import urllib.error, urllib.request
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url.rstrip("/") + path, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r: status, raw = r.status, r.read()
-    except urllib.error.HTTPError as e: status, raw = e.code, e.read()
-    try: return status, json.loads(raw)
-    except ValueError: return status, raw.decode(errors="replace")
 
 # %% ../nbs/05_serving.ipynb #76fc9a10
 def error_message(body) -> str:
@@ -288,9 +297,10 @@ class LoadGenerator:
 def summarize(latencies: list, # seconds, one per call
               seconds: float, # wall time of the load
               pages_per_call: int, # pages each call carried
-              codes: dict|None = None # status counts, {200: n, 503: m, 0: connection errors}
+              codes: dict|None = None, # status counts, {200: n, 503: m, 0: connection errors}
+              cpu_seconds: float|None = None # CPU time the scoring side used meanwhile (server or this thread)
              ) -> dict:
-    "Pages/s (successful calls only), p50/p95/p99 latency in ms, calls and non-2xx answers."
+    "Pages/s (successful calls only), p50/p95/p99 latency in ms, CPU ms per page, calls, non-2xx answers and statuses."
     import numpy as np
     codes = codes or {200: len(latencies)}
     ok = sum(v for k, v in codes.items() if 200 <= int(k) < 300)
@@ -298,7 +308,23 @@ def summarize(latencies: list, # seconds, one per call
     q = np.percentile(lat, [50, 95, 99]) if len(lat) else [float("nan")] * 3
     return {"pages_per_s": ok * pages_per_call / seconds if seconds > 0 else float("nan"),
             "p50_ms": float(q[0]), "p95_ms": float(q[1]), "p99_ms": float(q[2]),
-            "calls": int(sum(codes.values())), "non_2xx": int(sum(codes.values()) - ok)}
+            "cpu_ms_per_page": 1000 * cpu_seconds / (ok * pages_per_call) if cpu_seconds is not None and ok else float("nan"),
+            "calls": int(sum(codes.values())), "non_2xx": int(sum(codes.values()) - ok),
+            "statuses": " ".join(f"{k}:{v}" for k, v in sorted(codes.items()))}
+
+def process_cpu_seconds(pid: int # a process, e.g. a server's `pid`
+                       ) -> float:
+    "CPU seconds (user + system) used so far by a process and all its descendants."
+    import psutil
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess: raise ServingError(f"no process {pid}: is the server still running?") from None
+    total = 0.0
+    for p in procs:
+        try: t = p.cpu_times(); total += t.user + t.system
+        except psutil.NoSuchProcess: pass
+    return total
 
 # %% ../nbs/05_serving.ipynb #275f1b66
 def in_process_load(model, # a course model
@@ -309,11 +335,11 @@ def in_process_load(model, # a course model
                    ) -> dict:
     "Pages/s and per-call latencies of `model.predict` called in this process."
     if batch < 1 or not pages: raise ServingError("in_process_load needs pages and batch >= 1")
-    lat, n, start = [], 0, time.perf_counter()
+    lat, n, start, cpu = [], 0, time.perf_counter(), time.thread_time()
     while n < max_calls and time.perf_counter() - start < max_seconds:
         chunk = [pages[(n * batch + j) % len(pages)] for j in range(batch)]
         t = time.perf_counter(); model.predict(chunk); lat.append(time.perf_counter() - t); n += 1
-    return summarize(lat, time.perf_counter() - start, batch)
+    return summarize(lat, time.perf_counter() - start, batch, cpu_seconds=time.thread_time() - cpu)
 
 # %% ../nbs/05_serving.ipynb #06d7de74
 def load_test(url: str, # the server's base URL
@@ -325,9 +351,10 @@ def load_test(url: str, # the server's base URL
               processes: int = 4, # load-generator worker processes
               pages: list|None = None, # pages to send; `example_pages(64)` when None
               calls: dict|None = None, # configurations; `CALLS` when None
-              generator=None # a running `LoadGenerator` to reuse; one is started (and closed) when None
+              generator=None, # a running `LoadGenerator` to reuse; one is started (and closed) when None
+              server_pid: int|None = None # the server's pid, to measure its CPU time per page
              ):
-    "Measure every configuration in one run, `repeats` times; a DataFrame of pages/s, latency percentiles and errors."
+    "Measure every configuration in one run, `repeats` times; a DataFrame of pages/s, latency percentiles, CPU and errors."
     import pandas as pd
     calls = calls or CALLS
     pages = pages or example_pages(64, seed=3)
@@ -348,9 +375,11 @@ def load_test(url: str, # the server's base URL
                                  **in_process_load(model, pages, b, max_seconds=min(1.0, max_seconds))})
             for c in clients:
                 for name, (path, n, make) in calls.items():
+                    cpu0 = process_cpu_seconds(server_pid) if server_pid else None
                     res = gen.run(url, path, bodies[name], c, requests, max_seconds)
+                    cpu = process_cpu_seconds(server_pid) - cpu0 if server_pid else None
                     rows.append({"repeat": r, "call": name, "clients": c,
-                                 **summarize(res["latencies"], res["seconds"], n, res["codes"])})
+                                 **summarize(res["latencies"], res["seconds"], n, res["codes"], cpu)})
     return pd.DataFrame(rows)
 
 def speedups(results, # from `load_test`

@@ -158,10 +158,12 @@ def test_metrics_count_requests(served):
 @pytest.mark.slow
 def test_load_test_small(served):
     from course_lib import serving
-    res = serving.load_test(served.url, served.model, clients=(1, 4), requests=16, repeats=2, max_seconds=2, processes=2)
+    res = serving.load_test(served.url, served.model, clients=(1, 4), requests=16, repeats=2, max_seconds=2, processes=2,
+                            server_pid=served.srv.pid)
     served_rows = res[~res.call.str.startswith("in-process")]
     assert len(served_rows) == 2 * 2 * len(serving.CALLS) and (res.non_2xx == 0).all()
-    assert (served_rows.calls == 16).all()  # bounded in count
+    assert (served_rows.calls == 16).all() and (served_rows.statuses == "200:16").all()  # bounded in count
+    assert (res.cpu_ms_per_page > 0).all()  # the server's CPU per page, and this thread's in-process
     ratios, median = serving.speedups(res)
     assert len(ratios) == 2 and set(median.index) == {"adaptive", "16 pages"}
     fig = serving.plot_load(res)
@@ -177,12 +179,17 @@ def test_load_generator_counts_errors():
     s = serving.summarize(res["latencies"], res["seconds"], 1, res["codes"])
     assert res["codes"] == {0: 6} and s["non_2xx"] == 6 and s["pages_per_s"] == 0
     with pytest.raises(serving.ServingError): serving.LoadGenerator(0)
+    import os
+    assert serving.process_cpu_seconds(os.getpid()) > 0
+    with pytest.raises(serving.ServingError, match="no process"): serving.process_cpu_seconds(2**22 + 12345)
 
 
 def test_summarize_and_in_process():
     from course_lib import serving
     s = serving.summarize([0.001, 0.002, 0.003, 0.004], 1.0, 16, {200: 3, 503: 1})
     assert s["pages_per_s"] == 48 and s["non_2xx"] == 1 and s["p50_ms"] <= s["p95_ms"] <= s["p99_ms"]
+    assert s["statuses"] == "200:3 503:1"
+    assert serving.summarize([0.001], 1.0, 16, {200: 1}, cpu_seconds=0.016)["cpu_ms_per_page"] == pytest.approx(1.0)
     class Echo:
         def predict(self, texts): return [1.0] * len(texts)
     r = serving.in_process_load(Echo(), ["a", "b"], batch=4, max_seconds=5, max_calls=10)
