@@ -543,13 +543,12 @@ def write_yaml(obj, # a JSON-able object
 # %% ../nbs/05_serving.ipynb #f427b249
 def triton_config(name: str = "fineweb_quality", # the model's folder name in the repository
                   max_batch_size: int|None = None, # `[serving] max_batch_size` when None
-                  max_queue_delay_ms: int|None = None, # `[serving] max_latency_ms` when None
+                  max_queue_delay_us: int = 2000, # how long a request may wait for others to fill a batch
                   instances: int = 1 # model instances on the CPU
                  ) -> str:
     "A Triton `config.pbtxt` for the quality model on the Python backend."
-    s = config.load_settings()["serving"]
-    mbs = s["max_batch_size"] if max_batch_size is None else max_batch_size
-    delay = s["max_latency_ms"] if max_queue_delay_ms is None else max_queue_delay_ms
+    mbs = config.load_settings()["serving"]["max_batch_size"] if max_batch_size is None else max_batch_size
+    delay = max_queue_delay_us
     if mbs < 1 or delay < 0 or instances < 1: raise ServingError("triton_config needs max_batch_size >= 1, a delay >= 0 and instances >= 1")
     return f'''name: "{name}"
 backend: "python"
@@ -562,7 +561,7 @@ output [
   {{ name: "KEEP" data_type: TYPE_BOOL dims: [ 1 ] }}
 ]
 dynamic_batching {{
-  max_queue_delay_microseconds: {delay * 1000}
+  max_queue_delay_microseconds: {delay}
 }}
 instance_group [
   {{ count: {instances} kind: KIND_CPU }}
