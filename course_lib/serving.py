@@ -460,10 +460,14 @@ def build_bento(ctx: str|Path, # a build context from `write_build_context`
     "Run `bentoml build` in `ctx` (in a subprocess, offline); returns the new bento's tag."
     ctx = Path(ctx)
     if not (ctx / "bentofile.yaml").is_file(): raise ServingError(f"{ctx} has no bentofile.yaml: make it with write_build_context")
-    env = {**os.environ, "PYTHONPATH": str(ctx)}  # the build imports the service from the context only
+    import re
+    env = {**os.environ, "PYTHONPATH": str(ctx),  # the build imports the service from the context only
+           "NO_COLOR": "1", "TERM": "dumb"}  # plain text to parse (a kernel's FORCE_COLOR would colour it)
+    env.pop("FORCE_COLOR", None)
     p = subprocess.run([sys.executable, "-m", "bentoml", "build", str(ctx), "--output", "tag"], cwd=ctx, env=env,
                        capture_output=True, text=True, timeout=timeout)
-    tags = [l.split("__tag__:", 1)[1].strip() for l in p.stdout.splitlines() if "__tag__:" in l]
+    out = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", p.stdout)
+    tags = [l.split("__tag__:", 1)[1].strip() for l in out.splitlines() if "__tag__:" in l]
     if p.returncode != 0 or not tags:
         raise ServingError(f"bentoml build failed (exit {p.returncode}):\n{(p.stdout + p.stderr)[-3000:]}")
     return tags[-1]
