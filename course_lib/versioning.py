@@ -104,7 +104,7 @@ def pipeline_spec(python: str|None = None # the interpreter the stages run with;
                     "outs": ["data/annotated/training", "data/annotated/heldout"]},
         "train": {"cmd": c("train"), "params": ["seed", "model"],
                   "deps": ["data/annotated/training", "data/annotated/heldout"],
-                  "outs": ["model", {"train_run.json": {"cache": False}}]},
+                  "outs": ["model"]},
         "evaluate": {"cmd": c("evaluate"), "deps": ["model", "data/annotated/heldout"],
                      "metrics": [{"metrics.json": {"cache": False}}],
                      "plots": [{"plots/confusion.png": {"cache": False}}]},
@@ -136,7 +136,7 @@ def write_yaml(path: str|Path, # the file
                obj: dict # what to write
               ) -> Path:
     "Write `obj` as YAML to `path` atomically, keys in the order given."
-    _write_text(Path(path), yaml.safe_dump(obj, sort_keys=False, default_flow_style=None))
+    _write_text(Path(path), yaml.safe_dump(obj, sort_keys=False))
     return Path(path)
 
 def read_params(root: str|Path|None = None # the project; the home's when None
@@ -366,9 +366,10 @@ def corrupt(path: str|Path, # a file: a workspace copy, a cached or a remote obj
 def _stage_crawl(root: Path, params: dict):
     from course_lib import data
     c, dumps = params["crawl"], _check_dumps(params["crawl"]["dumps"])
-    slices = data.build_crawl(train_pages=c["train_pages"], later_pages=c["later_pages"],
-                              heldout_fraction=c["heldout_fraction"], noise_fraction=c["noise_fraction"],
-                              seed=params["seed"])
+    train = data.build_crawl(c["train_pages"], "train", params["seed"], c["noise_fraction"])
+    later = data.build_crawl(c["later_pages"], "later", params["seed"], c["noise_fraction"])
+    n_held = int(round(len(later) * c["heldout_fraction"]))
+    slices = {"train": train, "later": later.iloc[n_held:], "heldout": later.iloc[:n_held]}
     final = root / "data" / "crawl"
     tmp = _tmp_dir(final)
     for name in [*dumps, "heldout"]: data.write_shards(slices[name], tmp / name)
@@ -395,8 +396,16 @@ def _training_frame(root: Path):
     if not parts: raise VersioningError(f"{folder} holds no training dump: run the signals stage first")
     return pd.concat(parts, ignore_index=True)
 
+def _quiet_mlflow():
+    "Keep MLflow's hints and progress bars out of the stage's output (DVC shows it)."
+    import logging, warnings
+    warnings.filterwarnings("ignore", message=".*Inferred schema contains integer.*")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 def _stage_train(root: Path, params: dict):
     from course_lib import data, model as M, tracking
+    _quiet_mlflow()
     hyper = dict(params["model"])
     kind = hyper.pop("kind", "sklearn")
     df = _training_frame(root)
@@ -408,8 +417,8 @@ def _stage_train(root: Path, params: dict):
     m.save(root / "model")
     run_id = tracking.log_training_run(m, df, held, run_name=f"dvc-train-{tags['git.commit'][:8]}", tags=tags)
     version = tracking.register_model(run_id)
-    _write_text(root / "train_run.json", json.dumps({"run_id": run_id, "model": tracking.registered_name(),
-                                                     "version": version}, indent=1) + "\n")
+    _write_text(root / "model" / "mlflow.json", json.dumps({"run_id": run_id, "model": tracking.registered_name(),
+                                                            "version": version}, indent=1) + "\n")
     print(f"trained a {kind} model on {len(df)} pages; MLflow run {run_id}, registered version {version}")
 
 def _stage_evaluate(root: Path, params: dict):
