@@ -67,14 +67,15 @@ def page_stats(text: str # one page
     n = max(len(text), 1)
     words = text.split()
     nw = max(len(words), 1)
-    lines = [l.strip() for l in text.splitlines() if l.strip()] or [""]
+    lines = [l for l in map(str.strip, text.splitlines()) if l] or [""]
     nl = len(lines)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # one number per character
     return [np.log1p(len(text)) / 10, np.log1p(len(words)) / 8,
-            min(sum(map(len, words)) / nw / 10, 2), sum(w.isalpha() for w in words) / nw,
+            min(sum(map(len, words)) / nw / 10, 2), sum(map(str.isalpha, words)) / nw,
             sum(l.endswith(_PUNCT) for l in lines) / nl, sum(len(l) < 30 for l in lines) / nl,
-            1 - len(set(lines)) / nl, sum(c.isupper() for c in text) / n,
-            sum(c.isdigit() for c in text) / n, sum(ord(c) > 127 for c in text) / n,
-            sum(l[:1] in "-*•|>#" for l in lines) / nl]
+            1 - len(set(lines)) / nl, np.count_nonzero((codes >= 65) & (codes <= 90)) / n,
+            np.count_nonzero((codes >= 48) & (codes <= 57)) / n, np.count_nonzero(codes > 127) / n,
+            sum(l[0] in "-*•|>#" for l in lines if l) / nl]
 
 class Featurizer:
     "Stateless page featurizer: hashed word n-grams (sparse) and page statistics (dense)."
@@ -149,7 +150,7 @@ class QualityModel:
         if val is not None:
             p = self._scores(val[0], val[1])
             row["val_mae"] = float(np.abs(p - val[2]).mean())
-            row["val_f1"] = keep_f1(val[2], p)
+            row["val_f1"] = float(keep_f1(val[2], p))
         row["seconds"] = round(time.perf_counter() - t0, 3)
         self.history.append(row)
         return row
@@ -231,17 +232,24 @@ def keep_f1(y_true, # true scores (0-5)
     "F1 of `keep = score >= 3`, from scores; 0.0 when nothing is kept on either side."
     t, p = np.asarray(y_true) >= KEEP_THRESHOLD, np.asarray(y_pred) >= KEEP_THRESHOLD
     tp = float((t & p).sum())
-    return 0.0 if tp == 0 else 2 * tp / (t.sum() + p.sum())
+    return 0.0 if tp == 0 else float(2 * tp / (t.sum() + p.sum()))
+
+def _set_deterministic(mode: bool):
+    "torch's deterministic-algorithms switch, without importing the torch.compile configuration."
+    # `torch.use_deterministic_algorithms` also imports torch._inductor's config (seconds of import
+    # time) to pass the flag on to compiled code; nothing here is compiled, so we flip the switch alone.
+    try: torch._C._set_deterministic_algorithms(mode)
+    except AttributeError: torch.use_deterministic_algorithms(mode)
 
 class _torch_settings:
     "Within the block: torch on one thread, deterministic algorithms, seeded; restored on exit."
     def __init__(self, seed): self.seed = seed
     def __enter__(self):
         self.saved = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), torch.random.get_rng_state())
-        torch.set_num_threads(1); torch.use_deterministic_algorithms(True); torch.manual_seed(self.seed)
+        torch.set_num_threads(1); _set_deterministic(True); torch.manual_seed(self.seed)
     def __exit__(self, *exc):
         threads, det, state = self.saved
-        torch.set_num_threads(threads); torch.use_deterministic_algorithms(det); torch.random.set_rng_state(state)
+        torch.set_num_threads(threads); _set_deterministic(det); torch.random.set_rng_state(state)
 
 # %% ../nbs/02_model.ipynb #dfdb5d24
 class SklearnQualityModel(QualityModel):
@@ -300,9 +308,9 @@ def csr_batch(X, # CSR matrix of hashed n-grams
 
 # %% ../nbs/02_model.ipynb #5599dfeb
 class TorchQualityModel(QualityModel):
-    "`BagOfNgrams` trained with SparseAdam (embeddings) and Adam (the rest) on a Huber loss."
+    "`BagOfNgrams` trained with sparse SGD (embeddings) and AdamW (the rest) on a Huber loss."
     kind = "torch"
-    defaults = dict(dim=32, hidden=32, lr=0.01, batch_size=128, weight_decay=0.0)
+    defaults = dict(dim=32, hidden=32, lr=0.01, embedding_lr=1.0, batch_size=128, weight_decay=0.0)
 
     def _start(self):
         p = self.params
@@ -312,7 +320,7 @@ class TorchQualityModel(QualityModel):
     def _optimizers(self):
         p = self.params
         rest = [q for n, q in self.net.named_parameters() if not n.startswith("embedding")]
-        self.opt_sparse = torch.optim.SparseAdam(list(self.net.embedding.parameters()), lr=p["lr"])
+        self.opt_sparse = torch.optim.SGD(list(self.net.embedding.parameters()), lr=p["embedding_lr"])
         self.opt_dense = torch.optim.AdamW(rest, lr=p["lr"], weight_decay=p["weight_decay"])
 
     def _train_pass(self, X, S, y, rng):

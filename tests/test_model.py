@@ -213,3 +213,47 @@ def test_module_weight():
     code = ("import sys, course_lib.model; bad = [m for m in ('mlflow', 'bentoml', 'zenml', 'dvc', 'course_lib.data', "
             "'gensim', 'datasketch', 'matplotlib') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ})
+
+
+# --- the exercise notebook ---
+
+def _stub(src):
+    "The student version of an answer cell: the solution replaced by a NotImplementedError stub."
+    out, skipping = [], False
+    for line in src.splitlines():
+        if line.strip() == "### BEGIN SOLUTION":
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+            skipping = True
+        elif line.strip() == "### END SOLUTION": skipping = False
+        elif not skipping: out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.slow
+def test_exercise_solution_passes_and_stubs_fail(tmp_path, monkeypatch):
+    from pathlib import Path
+    import tempfile
+    nb = json.loads((Path(__file__).resolve().parent.parent / "solutions" / "02_model.ipynb").read_text())
+    assert nb["metadata"]["course"]["assignment"] == "02_model"
+    cells = [(c["metadata"]["nbgrader"], "".join(c["source"])) for c in nb["cells"]
+             if c["cell_type"] == "code" and "nbgrader" in c["metadata"]]
+    tests = [g for g, _ in cells if g["grade"]]
+    assert sum(g["points"] for g in tests) == 10 and 3 <= len(tests) <= 6
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    saved = dict(os.environ)
+    try:
+        def run(ns, stub):
+            passed = {}
+            for g, src in cells:
+                if g["grade_id"] == "setup" and ns: continue
+                if g["solution"] and stub: src = _stub(src)
+                if not g["grade"]: exec(compile(src, g["grade_id"], "exec"), ns); continue
+                try: exec(compile(src, g["grade_id"], "exec"), ns); passed[g["grade_id"]] = True
+                except Exception: passed[g["grade_id"]] = False
+            return passed
+        ns = {}
+        assert run(ns, stub=False) == {g["grade_id"]: True for g in tests}
+        assert run(ns, stub=True) == {g["grade_id"]: False for g in tests}  # same scratch home, stubbed answers
+    finally:
+        os.environ.clear(); os.environ.update(saved)
