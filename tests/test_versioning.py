@@ -11,8 +11,8 @@ from course_lib import config
 from course_lib import versioning as V
 
 TINY = {"seed": 7,
-        "crawl": {"train_pages": 120, "later_pages": 80, "heldout_fraction": 0.5, "noise_fraction": 0.45,
-                  "dumps": ["train"]},
+        "crawl": {"slices": ["train", "heldout"], "train_pages": 120, "later_pages": 80, "heldout_fraction": 0.5,
+                  "noise_fraction": 0.45},
         "model": {"kind": "sklearn", "epochs": 2, "patience": 1, "alpha": 1.0e-6, "eta0": 0.02, "ngram_max": 1}}
 
 
@@ -21,17 +21,20 @@ def test_pipeline_spec_uses_this_interpreter():
     spec = V.pipeline_spec()
     assert list(spec["stages"]) == list(V.STAGES)
     for name, st in spec["stages"].items():
-        assert st["cmd"].endswith(f"-m course_lib.cli stage {name}")
-        assert st["cmd"].startswith(sys.executable) and not st["cmd"].startswith("python ")
+        cmd = st.get("do", st)["cmd"]
+        assert cmd.startswith(f"{sys.executable} -m course_lib.cli stage {name}") and not cmd.startswith("python ")
+    # per-slice stages expand over the slices listed in params.yaml
+    assert spec["stages"]["crawl"]["foreach"] == "${crawl.slices}"
+    assert spec["stages"]["crawl"]["do"]["cmd"].endswith("stage crawl ${item}")
     # a stage declares what it reads: params or an upstream output
-    assert spec["stages"]["crawl"]["params"] == ["seed", "crawl"]
-    assert "data/annotated/training" in spec["stages"]["train"]["deps"]
+    assert spec["stages"]["crawl"]["do"]["params"] == ["seed", *(f"crawl.{k}" for k in V.CRAWL_SIZES)]
+    assert spec["stages"]["train"]["deps"] == ["data/annotated"] and spec["stages"]["train"]["params"] == ["seed", "model"]
 
 
 def test_default_params_follow_the_profile(home):
     P = config.profile_settings("smoke")
     p = V.default_params("smoke")
-    assert p["seed"] == P.seed and p["crawl"]["train_pages"] == P.train_pages and p["crawl"]["dumps"] == ["train"]
+    assert p["seed"] == P.seed and p["crawl"]["train_pages"] == P.train_pages and p["crawl"]["slices"] == ["train", "heldout"]
     assert p["model"]["epochs"] == P.epochs
 
 
@@ -40,17 +43,20 @@ def test_bad_input_is_rejected_with_a_hint(home, tmp_path):
     with pytest.raises(V.VersioningError, match="dvc' or 'git"): V.sh("make", "all", cwd=tmp_path)
     with pytest.raises(V.VersioningError, match="unknown stage"): V.stage_cmd("deploy")
     with pytest.raises(V.VersioningError, match="not a DVC md5"): V.cache_file("abc", tmp_path)
-    with pytest.raises(V.VersioningError, match="no dvc.yaml"): V.run_stage("crawl", tmp_path)
+    with pytest.raises(V.VersioningError, match="no dvc.yaml"): V.run_stage("crawl", tmp_path, "train")
     with pytest.raises(V.VersioningError, match="does not exist"): V.read_params(tmp_path)
     with pytest.raises(V.VersioningError, match="create the project first"): V.dvc("status", cwd=tmp_path / "nope")
     (tmp_path / "mine.txt").write_text("not a project")
     with pytest.raises(V.VersioningError, match="not made by create_project"): V.create_project(tmp_path)
     assert (tmp_path / "mine.txt").exists()  # never deleted, even with fresh=True
     with pytest.raises(V.VersioningError, match="not made by create_project"): V.create_project(tmp_path, fresh=True)
-    assert V.stage_main(["crawl", "--root", str(tmp_path)]) == 1
+    assert V.stage_main(["crawl", "train", "--root", str(tmp_path)]) == 1
+    with pytest.raises(V.VersioningError, match="once per slice"): V.run_stage("crawl", tmp_path)
+    with pytest.raises(V.VersioningError, match="takes no slice"): V.run_stage("train", tmp_path, "train")
     with pytest.raises(SystemExit) as e: V.stage_main(["deploy"])
     assert e.value.code == 2
-    with pytest.raises(V.VersioningError, match="crawl.dumps"): V._check_dumps(["later"])
+    with pytest.raises(V.VersioningError, match="crawl.slices"): V._check_slices(["train", "later"])
+    assert V._check_slices(["train", "heldout", "later"]) == ["train", "heldout", "later"]
 
 
 def test_set_params_is_checked_and_atomic(home, tmp_path):
@@ -60,9 +66,11 @@ def test_set_params_is_checked_and_atomic(home, tmp_path):
     with pytest.raises(V.VersioningError, match="no section"): V.set_params({"nope.x": 1}, tmp_path)
     with pytest.raises(V.VersioningError, match="non-empty dict"): V.set_params({}, tmp_path)
     assert V.read_params(tmp_path) == TINY
-    V.set_params({"model.alpha": 1e-4, "crawl.dumps": ["train", "later"]}, tmp_path)
+    V.set_params({"model.alpha": 1e-4, "crawl.slices": ["train", "heldout", "later"]}, tmp_path)
     p = V.read_params(tmp_path)
-    assert p["model"]["alpha"] == 1e-4 and p["crawl"]["dumps"] == ["train", "later"]
+    assert p["model"]["alpha"] == 1e-4 and p["crawl"]["slices"] == ["train", "heldout", "later"]
+    (tmp_path / "params.yaml").write_text("model:\n  alpha: 1e-05\n")  # as `dvc exp run -S` writes it (YAML 1.2)
+    assert V.read_params(tmp_path)["model"]["alpha"] == 1e-5
     assert [f.name for f in tmp_path.iterdir()] == ["params.yaml"]  # no temporary left behind
 
 
@@ -115,7 +123,8 @@ def test_project_is_a_git_and_dvc_repo_with_a_local_identity(project):
 @pytest.mark.slow
 def test_pipeline_reproduces_skips_and_reruns_selectively(project):
     root, first = project
-    assert V.stages_run(first) == list(V.STAGES)
+    assert sorted(V.stages_run(first)) == sorted(["crawl@train", "crawl@heldout", "annotate@train",
+                                                  "annotate@heldout", "train", "evaluate"])
     m1 = json.loads((root / "metrics.json").read_text())
     assert set(m1) >= {"f1", "precision", "recall", "mae", "roc_auc", "n"} and "pages_per_s" not in m1
     assert (root / "plots" / "confusion.png").stat().st_size > 0
@@ -143,8 +152,8 @@ def test_pipeline_reproduces_skips_and_reruns_selectively(project):
 def test_a_stage_ignores_the_profile(project, monkeypatch):
     root, _ = project
     monkeypatch.setenv("COURSE_PROFILE", "full")  # a different profile must change nothing a stage writes
-    V.run_stage("crawl", root)
-    assert "up to date" in V.dvc("status", "crawl", cwd=root, show=False)
+    V.run_stage("crawl", root, "heldout")
+    assert "up to date" in V.dvc("status", "crawl@heldout", cwd=root, show=False)
 
 
 @pytest.mark.slow
@@ -158,31 +167,33 @@ def test_remote_round_trip_and_corruption_is_detected(project):
                         if p.is_file() and p.name != ".gitignore"}  # .gitignore files are git's, not DVC's
     before = snapshot()
     shutil.rmtree(root / ".dvc" / "cache")
-    for out in ("data/crawl", "data/annotated/training", "data/annotated/heldout", "model"): shutil.rmtree(root / out)
+    for out in [*(root / "data").glob("*/*"), root / "model"]:
+        if out.is_dir(): shutil.rmtree(out)
     assert "up to date" not in V.dvc("status", cwd=root, show=False)
     V.dvc("pull", cwd=root, show=False)
     assert snapshot() == before
     assert "up to date" in V.dvc("status", cwd=root, show=False)
     # a corrupted cached object is reported, not used, and a pull repairs it from the remote
-    victim = next(f for f in V.dir_listing(V.lock_hashes("crawl", kind="outs", root=root)["data/crawl"], root))
+    victim = next(f for f in V.dir_listing(V.lock_hashes("crawl@train", kind="outs", root=root)["data/crawl/train"], root))
     V.corrupt(V.cache_file(victim["md5"], root))
     assert "not in cache" in V.dvc("status", cwd=root, show=False)
     V.dvc("pull", cwd=root, show=False)
-    assert V.cache_file(victim["md5"], root).read_bytes() == before[Path("data/crawl") / victim["relpath"]]
+    assert V.cache_file(victim["md5"], root).read_bytes() == before[Path("data/crawl/train") / victim["relpath"]]
     # a missing cached object too
     V.cache_file(victim["md5"], root).unlink()
     assert "not in cache" in V.dvc("status", cwd=root, show=False)
-    # a corrupted remote object is refused on download (verify = true): the pull fails
+    # a corrupted remote object is refused on download (verify = true): it never reaches the cache
     V.corrupt(V.cache_file(victim["md5"], remote))
-    out = V.dvc("pull", cwd=root, show=False, check=False)
-    assert not out.ok
+    V.dvc("pull", cwd=root, show=False, check=False)
     assert not V.cache_file(victim["md5"], root).exists()
-    assert (root / "data/crawl" / victim["relpath"]).read_bytes() == before[Path("data/crawl") / victim["relpath"]]
-    # repair: delete the bad remote object, re-cache the good workspace copy, push again
+    assert "not in cache" in V.dvc("status", cwd=root, show=False)
+    assert (root / "data/crawl/train" / victim["relpath"]).read_bytes() == before[Path("data/crawl/train") / victim["relpath"]]
+    # repair: delete the bad remote object and its folder's listing, re-cache the good workspace copy, push
     V.cache_file(victim["md5"], remote).unlink()
-    V.dvc("commit", "--force", "crawl", cwd=root, show=False)
+    V.cache_file(V.lock_hashes("crawl@train", kind="outs", root=root)["data/crawl/train"], remote).unlink()
+    V.dvc("commit", "--force", "crawl@train", cwd=root, show=False)
     V.dvc("push", cwd=root, show=False)
-    assert V.cache_file(victim["md5"], remote).read_bytes() == before[Path("data/crawl") / victim["relpath"]]
+    assert V.cache_file(victim["md5"], remote).read_bytes() == before[Path("data/crawl/train") / victim["relpath"]]
 
 
 @pytest.mark.slow
@@ -192,8 +203,7 @@ def test_train_run_carries_lineage_and_can_be_traced(project):
     info = json.loads((root / "model" / "mlflow.json").read_text())
     tags = MlflowClient().get_run(info["run_id"]).data.tags
     locked = V.lock_hashes("train", root=root)
-    assert tags["dvc.dep.data/annotated/training"] == locked["data/annotated/training"]
-    assert tags["dvc.dep.data/annotated/heldout"] == locked["data/annotated/heldout"]
+    assert tags["dvc.dep.data/annotated"] == locked["data/annotated"]
     assert json.loads(tags["dvc.param.model"]) == V.read_params(root)["model"]
     import course_lib
     assert tags["course_lib.version"] == course_lib.__version__
@@ -201,4 +211,4 @@ def test_train_run_carries_lineage_and_can_be_traced(project):
     t = V.trace_model(version=info["version"])
     v1 = V.git("rev-parse", "data-v1", cwd=root, show=False)
     assert t["run_id"] == info["run_id"] and v1 in t["commits"] and "data-v1" in t["git_tags"][v1]
-    assert t["inputs"]["data/annotated/training"] == locked["data/annotated/training"]
+    assert t["inputs"]["data/annotated"] == locked["data/annotated"]
