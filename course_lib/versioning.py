@@ -121,7 +121,7 @@ def default_params(profile: str|None = None # the profile whose sizes seed the f
             "crawl": {"slices": ["train", "heldout"], "train_pages": P.train_pages, "later_pages": P.later_pages,
                       "heldout_fraction": P.heldout_fraction, "noise_fraction": P.noise_fraction},
             "model": {"kind": "sklearn", "epochs": P.epochs, "patience": P.patience,
-                      "alpha": 1.0e-6, "eta0": 0.02, "ngram_max": 2}}
+                      "alpha": 1.0e-6, "eta0": 0.5, "ngram_max": 2}}
 
 def _write_text(path: Path, text: str):
     "Write `text` to `path` atomically (temporary name, then rename)."
