@@ -7,18 +7,20 @@ Runs in a temporary course home unless --home is given (the crawl is built there
 import argparse, statistics, sys, tempfile, time
 
 
-def best_rate(f, n, repeats):
-    "Median pages/s of `repeats` calls of f() over n pages."
-    rates = []
+def rates(funcs, n, repeats):
+    "Median pages/s of each function over n pages, timed round-robin after one warm-up call each."
+    for f in funcs.values(): f()
+    times = {k: [] for k in funcs}
     for _ in range(repeats):
-        t0 = time.perf_counter(); f(); rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates)
+        for k, f in funcs.items():
+            t0 = time.perf_counter(); f(); times[k].append(time.perf_counter() - t0)
+    return {k: n / statistics.median(v) for k, v in times.items()}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default=None, help="course profile (default: COURSE_PROFILE, then settings.ini)")
-    ap.add_argument("--repeats", type=int, default=3, help="inference repeats; the median is reported")
+    ap.add_argument("--repeats", type=int, default=7, help="timed inference rounds (round-robin); the median is reported")
     ap.add_argument("--home", default=None, help="course home to use (default: a new temporary one)")
     a = ap.parse_args(argv)
     from course_lib import config
@@ -32,14 +34,15 @@ def main(argv=None):
     print(f"profile {P.name}: {len(train)} training pages, {len(texts)} held-out pages for inference, "
           f"torch threads {torch.get_num_threads()} (training uses 1), crawl ready in {crawl_s:.1f} s")
     feat = M.Featurizer()
-    ceiling = best_rate(lambda: feat(texts), len(texts), a.repeats)
-    rows = []
+    models, rows = {}, []
     for kind in M.KINDS:
         t0 = time.perf_counter()
-        m = M.train_model(kind, train, a.profile, progress=False)
-        train_s = time.perf_counter() - t0
-        rate = best_rate(lambda: m.predict(texts), len(texts), a.repeats)
-        rows.append((kind, train_s, len(m.history), rate, M.evaluate(m, held)["f1"]))
+        models[kind] = M.train_model(kind, train, a.profile, progress=False)
+        rows.append([kind, time.perf_counter() - t0, len(models[kind].history), None, M.evaluate(models[kind], held)["f1"]])
+    r = rates({"featurizer": lambda: feat(texts), **{k: (lambda m=m: m.predict(texts)) for k, m in models.items()}},
+              len(texts), a.repeats)
+    ceiling = r["featurizer"]
+    for row in rows: row[3] = r[row[0]]
     print(f"\n{'':22}{'train s':>9}{'epochs':>8}{'pages/s':>10}{'of ceiling':>12}{'keep-F1':>9}")
     print(f"{'featurizer alone':22}{'':>9}{'':>8}{ceiling:>10.0f}{1:>12.2f}{'':>9}")
     for kind, train_s, epochs, rate, f1 in rows:

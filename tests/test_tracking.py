@@ -206,6 +206,14 @@ def test_sweep_nested_runs(server, frames):
     res = tracking.sweep_results(parent)
     assert len(res) == 2 and set(res["params.alpha"]) == {"1e-06", "0.01"}
     assert (res["tags.mlflow.parentRunId"] == parent).all() and res["metrics.heldout_f1"].is_monotonic_decreasing
+    # only the winner carries a model, so it is the one that can be registered
+    best = mlflow.MlflowClient().get_run(parent).data.tags["course.best_run"]
+    assert best == res.loc[0, "run_id"]
+    with_model = res.loc[res["tags.course.model_uri"].notna(), "run_id"].tolist() if "tags.course.model_uri" in res else []
+    assert with_model == [best]
+    assert isinstance(tracking.register_model(best, name=NAME + "-sweep"), int)
+    with pytest.raises(tracking.TrackingError, match="no logged model"):
+        tracking.register_model(res.loc[1, "run_id"], name=NAME + "-sweep")
     fig = tracking.sweep_figure(res, "alpha")
     assert fig.axes[0].get_xlabel() == "alpha" and fig.axes[0].get_xscale() == "log"
     plt.close(fig)
@@ -215,6 +223,14 @@ def test_sweep_nested_runs(server, frames):
         tracking.run_sweep("sklearn", "alpha", [1e-6], train, heldout, alpha=1e-3)
     with pytest.raises(tracking.TrackingError, match="at least one value"):
         tracking.run_sweep("sklearn", "alpha", [], train, heldout)
+    with pytest.raises(tracking.TrackingError, match="log_models must be"):
+        tracking.run_sweep("sklearn", "alpha", [1e-6], train, heldout, log_models="some")
+    from course_lib import model
+    m = model.train_model("sklearn", train, "smoke", progress=False)
+    with pytest.raises(tracking.TrackingError, match="needs a run"):
+        tracking.log_model_to_run(m, heldout)
+    with pytest.raises(tracking.TrackingError, match="no run 'nope'"):
+        tracking.log_model_to_run(m, heldout, run_id="nope")
 
 
 def test_ensure_champion_fills_an_empty_registry(server, session_home):
@@ -269,18 +285,20 @@ def test_server_that_cannot_start_quotes_its_log(server, session_home, tmp_path)
 
 
 def test_stop_and_restart_keeps_the_registry(server, session_home, good_run):
-    "Last: stop the session's server, start a new one on the same home: runs and registry are still there."
+    "Last: the server is stopped behind our back, then by us; restarts find the runs and registry intact."
     import mlflow
     from course_lib import tracking, services
     before = tracking.champion_version(NAME + "-promo")
-    assert tracking.stop_tracking_server(session_home) and not server.is_alive()
-    assert services.find_server("mlflow", session_home) is None
-    assert not os.environ["MLFLOW_TRACKING_URI"].startswith("http")
-    srv = tracking.ensure_tracking_server(session_home)
+    assert services.stop_server(server) and not server.is_alive()  # as another process (or `course run`) would
+    assert os.environ["MLFLOW_TRACKING_URI"] == server.url  # this process still points at the dead server
     try:
-        assert srv.pid != server.pid
-        assert tracking.champion_version(NAME + "-promo") == before
+        assert tracking.champion_version(NAME + "-promo") == before  # connect() started a new one
+        srv = services.find_server("mlflow", session_home)
+        assert srv is not None and srv.pid != server.pid and os.environ["MLFLOW_TRACKING_URI"] == srv.url
         assert mlflow.MlflowClient().get_run(good_run[1]).data.metrics["heldout_f1"] > 0.9
+        assert tracking.stop_tracking_server(session_home) and not srv.is_alive()
+        assert services.find_server("mlflow", session_home) is None
+        assert os.environ["MLFLOW_TRACKING_URI"].startswith("sqlite:///")  # back on the home's local default
     finally:
         tracking.stop_tracking_server(session_home)
 
@@ -291,3 +309,19 @@ def test_module_is_light():
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr[-2000:]
+
+
+def test_exercise_solution_scores_full_and_stubs_nothing(home, tmp_path):
+    "The real grader, on the solution and on the student version, each in a sandboxed kernel with its scratch store."
+    import csv, json
+    from course_lib import grading
+    repo = Path(__file__).resolve().parent.parent
+    subs = tmp_path / "subs"
+    for who, nb in (("solved", json.loads((repo / "solutions" / "03_tracking.ipynb").read_text())),
+                    ("stub", grading.student_version(json.loads((repo / "solutions" / "03_tracking.ipynb").read_text())))):
+        (subs / who).mkdir(parents=True)
+        (subs / who / "03_tracking.ipynb").write_text(json.dumps(nb))
+    grading.grade("03_tracking", subs, tmp_path / "out", source=repo / "solutions", workers=1, progress=False)
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
+    assert rows["solved"]["total"] == "10" and rows["stub"]["total"] == "0", rows
+    assert not list(repo.glob("mlruns")) and not list(repo.glob("**/mlflow.db"))  # the scratch store stayed out of the repo
