@@ -469,7 +469,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                  'course_lib/versioning.py'),
                                        'course_lib.versioning.dir_listing': ('versioning.html#dir_listing', 'course_lib/versioning.py'),
                                        'course_lib.versioning.dvc': ('versioning.html#dvc', 'course_lib/versioning.py'),
-                                       'course_lib.versioning.dvc_exe': ('versioning.html#dvc_exe', 'course_lib/versioning.py'),
+                                       'course_lib.versioning.dvc_command': ('versioning.html#dvc_command', 'course_lib/versioning.py'),
                                        'course_lib.versioning.git': ('versioning.html#git', 'course_lib/versioning.py'),
                                        'course_lib.versioning.git_exe': ('versioning.html#git_exe', 'course_lib/versioning.py'),
                                        'course_lib.versioning.input_hashes': ('versioning.html#input_hashes', 'course_lib/versioning.py'),

@@ -408,6 +408,8 @@ def base_env() -> dict:
             "PYTHONPATH": os.pathsep.join(dict.fromkeys(path)), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
             "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1",
             "COURSE_PROFILE": "smoke", "COURSE_GRADER": "1", "TOKENIZERS_PARALLELISM": "false",
+            # a kernel's uid may have no passwd entry: tools that ask getpass.getuser() (DVC does) read these
+            "USER": "student", "LOGNAME": "student",
             **{k: "1" for k in THREAD_VARS}, **config.TELEMETRY_OFF}
 
 class _Child:

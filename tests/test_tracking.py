@@ -26,23 +26,35 @@ def _pages(n=160, seed=0, dump="CC-TEST-01"):
     return pd.DataFrame(rows)
 
 
-@pytest.fixture(scope="session")
-def server(session_home):
-    "The session's one tracking server."
+@pytest.fixture(scope="module")
+def tracking_home(tmp_path_factory, session_home):
+    "A home of its own, so other test files' registrations (e.g. serving's champion) never reach this registry."
+    import os
+    from course_lib import config
+    saved = dict(os.environ)
+    h = tmp_path_factory.mktemp("tracking") / "home"
+    config.activate(h, "smoke")
+    yield h
+    os.environ.clear(); os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def server(tracking_home):
+    "The one tracking server of these tests."
     from course_lib import tracking
-    srv = tracking.ensure_tracking_server(session_home)
+    srv = tracking.ensure_tracking_server(tracking_home)
     yield srv
     import mlflow
     while mlflow.active_run(): mlflow.end_run()
-    tracking.stop_tracking_server(session_home)
+    tracking.stop_tracking_server(tracking_home)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def frames():
     return _pages(160, 0), _pages(80, 1, "CC-TEST-02")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def good_run(server, frames):
     "A run of a well-trained sklearn model, with its model logged."
     from course_lib import tracking, model
@@ -51,7 +63,7 @@ def good_run(server, frames):
     return m, tracking.log_training_run(m, train, heldout, run_name="good")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def bad_run(server, frames):
     "A run of a model trained on all-zero scores: it keeps nothing, so its keep-F1 is 0."
     from course_lib import tracking, model
@@ -60,21 +72,21 @@ def bad_run(server, frames):
     return m, tracking.log_training_run(m, train, heldout, run_name="bad")
 
 
-def test_server_is_real_and_over_http(server, session_home):
+def test_server_is_real_and_over_http(server, tracking_home):
     import mlflow
     from course_lib import tracking, services, config
     assert server.url.startswith("http://127.0.0.1:") and server.is_healthy()
     assert os.environ["MLFLOW_TRACKING_URI"] == server.url == mlflow.get_tracking_uri()
     cmd = server.cmdline
-    assert cmd[cmd.index("--backend-store-uri") + 1] == f"sqlite:///{config.paths(session_home).mlflow / 'server.db'}"
-    assert cmd[cmd.index("--artifacts-destination") + 1] == str(config.paths(session_home).mlflow / "artifacts")
-    assert services.find_server("mlflow", session_home).pid == server.pid
-    assert tracking.ensure_tracking_server(session_home).pid == server.pid  # reused, not a second server
+    assert cmd[cmd.index("--backend-store-uri") + 1] == f"sqlite:///{config.paths(tracking_home).mlflow / 'server.db'}"
+    assert cmd[cmd.index("--artifacts-destination") + 1] == str(config.paths(tracking_home).mlflow / "artifacts")
+    assert services.find_server("mlflow", tracking_home).pid == server.pid
+    assert tracking.ensure_tracking_server(tracking_home).pid == server.pid  # reused, not a second server
     eid = tracking.experiment_id("test-exp")
     assert mlflow.MlflowClient().get_experiment(eid).artifact_location.startswith("mlflow-artifacts:")  # proxied
 
 
-def test_log_training_run_records_everything(good_run, frames, session_home):
+def test_log_training_run_records_everything(good_run, frames, tracking_home):
     import mlflow
     from course_lib import tracking, config
     m, rid = good_run
@@ -103,7 +115,7 @@ def test_log_training_run_records_everything(good_run, frames, session_home):
     assert logged.source_run_id == rid
     reqs = mlflow.artifacts.load_text(logged.artifact_location + "/requirements.txt")
     assert "mlflow==" in reqs and "course-lib==" in reqs
-    assert any((config.paths(session_home).mlflow / "artifacts").rglob("MLmodel"))
+    assert any((config.paths(tracking_home).mlflow / "artifacts").rglob("MLmodel"))
 
 
 def test_log_training_run_rejects_bad_input(server, frames):
@@ -233,7 +245,7 @@ def test_sweep_nested_runs(server, frames):
         tracking.log_model_to_run(m, heldout, run_id="nope")
 
 
-def test_ensure_champion_fills_an_empty_registry(server, session_home):
+def test_ensure_champion_fills_an_empty_registry(server, tracking_home):
     from course_lib import tracking
     assert tracking.champion_version() is None  # the default registered model does not exist yet
     m, v = tracking.ensure_champion("smoke")
@@ -242,10 +254,10 @@ def test_ensure_champion_fills_an_empty_registry(server, session_home):
     assert v2 == v and m2.run_id == m.run_id
 
 
-def test_second_process_reuses_the_server(server, session_home):
+def test_second_process_reuses_the_server(server, tracking_home):
     code = ("from course_lib import tracking, config; config.activate(); s = tracking.ensure_tracking_server(); "
             "import os; print(s.pid, s.url, os.environ['MLFLOW_TRACKING_URI'])")
-    env = {**os.environ, "COURSE_HOME": str(session_home), "COURSE_PROFILE": "smoke"}
+    env = {**os.environ, "COURSE_HOME": str(tracking_home), "COURSE_PROFILE": "smoke"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == [str(server.pid), server.url, server.url]
@@ -263,28 +275,28 @@ def test_local_store_keeps_artifacts_beside_it(server, tmp_path, monkeypatch):
     assert mlflow.MlflowClient().get_experiment(eid).artifact_location == (tmp_path / "artifacts" / "local").as_uri()
 
 
-def test_connect_uses_the_server_when_on_the_local_default(server, session_home, monkeypatch):
+def test_connect_uses_the_server_when_on_the_local_default(server, tracking_home, monkeypatch):
     from course_lib import tracking, config
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{config.paths(session_home).mlflow / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{config.paths(tracking_home).mlflow / 'mlflow.db'}")
     assert tracking.connect() == server.url and os.environ["MLFLOW_TRACKING_URI"] == server.url
 
 
-def test_server_that_cannot_start_quotes_its_log(server, session_home, tmp_path):
+def test_server_that_cannot_start_quotes_its_log(server, tracking_home, tmp_path):
     from course_lib import tracking, services
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0)); s.listen()
         port = s.getsockname()[1]
         with pytest.raises(services.ServiceError, match=r"(?s)Last lines of .*address already in use"):
-            tracking.start_tracking_server(session_home, port=port, backend=f"sqlite:///{tmp_path / 'p.db'}",
+            tracking.start_tracking_server(tracking_home, port=port, backend=f"sqlite:///{tmp_path / 'p.db'}",
                                            name="mlflow-port-taken", timeout=120)
     blocker = tmp_path / "a-file"; blocker.write_text("not a folder")
     with pytest.raises(services.ServiceError, match=r"(?s)exited with code.*Last lines of .*a-file"):
-        tracking.start_tracking_server(session_home, backend=f"sqlite:///{blocker}/server.db",
+        tracking.start_tracking_server(tracking_home, backend=f"sqlite:///{blocker}/server.db",
                                        name="mlflow-bad-backend", timeout=120)
     assert server.is_healthy()  # the session's server is untouched
 
 
-def test_stop_and_restart_keeps_the_registry(server, session_home, good_run):
+def test_stop_and_restart_keeps_the_registry(server, tracking_home, good_run):
     "Last: the server is stopped behind our back, then by us; restarts find the runs and registry intact."
     import mlflow
     from course_lib import tracking, services
@@ -293,14 +305,14 @@ def test_stop_and_restart_keeps_the_registry(server, session_home, good_run):
     assert os.environ["MLFLOW_TRACKING_URI"] == server.url  # this process still points at the dead server
     try:
         assert tracking.champion_version(NAME + "-promo") == before  # connect() started a new one
-        srv = services.find_server("mlflow", session_home)
+        srv = services.find_server("mlflow", tracking_home)
         assert srv is not None and srv.pid != server.pid and os.environ["MLFLOW_TRACKING_URI"] == srv.url
         assert mlflow.MlflowClient().get_run(good_run[1]).data.metrics["heldout_f1"] > 0.9
-        assert tracking.stop_tracking_server(session_home) and not srv.is_alive()
-        assert services.find_server("mlflow", session_home) is None
+        assert tracking.stop_tracking_server(tracking_home) and not srv.is_alive()
+        assert services.find_server("mlflow", tracking_home) is None
         assert os.environ["MLFLOW_TRACKING_URI"].startswith("sqlite:///")  # back on the home's local default
     finally:
-        tracking.stop_tracking_server(session_home)
+        tracking.stop_tracking_server(tracking_home)
 
 
 def test_module_is_light():
