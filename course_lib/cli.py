@@ -92,10 +92,8 @@ def run_notebook(nb: Path, # the notebook to execute
 def write_json(path: Path, # destination
                data # anything json can write
               ) -> Path:
-    "Write JSON atomically (temporary name, then rename)."
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1)); os.replace(tmp, path)
-    return path
+    "Write JSON atomically (through `config.write_atomic`)."
+    return config.write_atomic(path, json.dumps(data, indent=1))
 
 def format_table(rows: list # the result dicts of `run_notebook`
                 ) -> str:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 # %% auto #0
 __all__ = ['STACK', 'STACK_FIELDS', 'PIPELINES', 'MARKER', 'SECTIONS', 'TELEMETRY_OFF', 'stack_table', 'SettingsError',
            'package_settings', 'find_settings', 'Settings', 'load_settings', 'Profile', 'get_profile',
-           'profile_settings', 'course_home', 'is_home', 'ensure_home', 'paths', 'tool_env', 'activate']
+           'profile_settings', 'course_home', 'is_home', 'ensure_home', 'paths', 'write_atomic', 'tool_env', 'activate']
 
 # %% ../nbs/00_stack.ipynb #41d4fd3f
 STACK = [
@@ -231,6 +231,20 @@ def paths(home: str|Path|None = None # the course home; None: COURSE_HOME, then 
                            prometheus=h/"prometheus", grading=h/"grading", cache=h/"cache")
 
 # %% ../nbs/00_stack.ipynb #8b8f8a88
+def write_atomic(path: str|Path, # the file to write
+                 text: str # its whole content
+                ) -> Path:
+    "Write a text file through a temporary name and a rename, so no reader ever sees half of it."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f: f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+    return path
+
+# %% ../nbs/00_stack.ipynb #5e3d7736
 TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "ZENML_ANALYTICS_OPT_IN": "false",
                  "BENTOML_DO_NOT_TRACK": "true", "DVC_NO_ANALYTICS": "1", "ZENML_LOGGING_COLORS_DISABLED": "true",
                  "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}

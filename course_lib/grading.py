@@ -5,11 +5,11 @@ __all__ = ['SOLUTION_BEGIN', 'SOLUTION_END', 'HIDDEN_BEGIN', 'HIDDEN_END', 'NBGR
            'LAUNCHER', 'ZYGOTE', 'THREAD_VARS', 'KERNEL_UID_BASE', 'GUARD_SOURCE', 'SUSPICIOUS', 'MAX_SUBMISSION_MB',
            'GradingError', 'AuthoringError', 'cell_text', 'nbgrader', 'cell_name', 'load_notebook', 'parse_notebook',
            'split_markers', 'strip_hidden', 'hidden_lines', 'normalise', 'stub_solution', 'check_source',
-           'assignment_name', 'student_version', 'dumps_notebook', 'write_atomic', 'assign', 'assign_main',
-           'find_exercise', 'CheckResult', 'check', 'base_env', 'Zygote', 'Reply', 'claim_uids', 'kernel_python',
-           'Kernel', 'suspicious', 'Assignment', 'answers_of', 'fill_answers', 'grading_limits', 'stray_files',
-           'grade_submission', 'find_submissions', 'grade', 'feedback_markdown', 'markdown_to_html', 'grades_csv',
-           'write_reports', 'grade_main']
+           'assignment_name', 'student_version', 'dumps_notebook', 'assign', 'assign_main', 'find_exercise',
+           'CheckResult', 'check', 'base_env', 'Zygote', 'Reply', 'claim_uids', 'kernel_python', 'Kernel', 'suspicious',
+           'Assignment', 'answers_of', 'fill_answers', 'grading_limits', 'stray_files', 'grade_submission',
+           'find_submissions', 'grade', 'feedback_markdown', 'markdown_to_html', 'grades_csv', 'write_reports',
+           'grade_main']
 
 # %% ../nbs/10_grading.ipynb #5ce4e2e9
 import json, os, re, sys, time
@@ -223,14 +223,6 @@ def dumps_notebook(nb: dict # a notebook
     "Serialise a notebook the way nbformat does (sorted keys, one-space indent), so output is stable."
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
-def write_atomic(path: str|Path, # the file to write
-                 text: str # its content
-                ):
-    "Write a text file through a temporary name and a rename, so no half-written file is ever seen."
-    p = Path(path); p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8"); os.replace(tmp, p)
-
 def assign(source: str|Path = "solutions", # folder of solution notebooks (or an instructor's private copy)
            dest: str|Path = "exercises", # folder the exercises are written to
            check: bool = False, # only compare: report what is out of step, write nothing
@@ -249,7 +241,7 @@ def assign(source: str|Path = "solutions", # folder of solution notebooks (or an
         old = target.read_text(encoding="utf-8") if target.is_file() else None
         if old == text: continue
         diffs.append(f"{target}: {'missing' if old is None else 'out of date'}")
-        if not check: write_atomic(target, text)
+        if not check: config.write_atomic(target, text)
     if not only and dst.is_dir():
         for stale in sorted(set(p.name for p in dst.glob("*.ipynb")) - set(wanted)):
             diffs.append(f"{dst / stale}: has no source in {src}")
@@ -1340,13 +1332,13 @@ def write_reports(results: dict, # the results of `grade`
                  ):
     "Write results.json, grades.csv and feedback/<student>.md/.html; the same results give the same bytes."
     out = Path(out)
-    write_atomic(out / "results.json", json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    write_atomic(out / "grades.csv", grades_csv(results))
+    config.write_atomic(out / "results.json", json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    config.write_atomic(out / "grades.csv", grades_csv(results))
     fb = out / "feedback"
     for s, row in sorted(results["students"].items()):
         md = feedback_markdown(s, row, results)
-        write_atomic(fb / f"{s}.md", md)
-        write_atomic(fb / f"{s}.html", markdown_to_html(md, f"{results['assignment']} · {s}"))
+        config.write_atomic(fb / f"{s}.md", md)
+        config.write_atomic(fb / f"{s}.html", markdown_to_html(md, f"{results['assignment']} · {s}"))
 
 def grade_main(argv: list|None = None # arguments after `course grade`
               ) -> int:

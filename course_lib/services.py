@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['ServiceError', 'free_port', 'log_tail', 'Server', 'read_record', 'start_server', 'stop_server', 'find_server', 'ensure_server', 'list_servers', 'reap']
 
-# %% ../nbs/00_stack.ipynb #5e3d7736
+# %% ../nbs/00_stack.ipynb #2c46b61f
 import atexit, json, os, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -27,7 +27,7 @@ def log_tail(path: str|Path, # a log file
     tail = text.rstrip().splitlines()[-lines:]
     return "\n".join(tail) if tail else "(the log is empty)"
 
-# %% ../nbs/00_stack.ipynb #5eaec074
+# %% ../nbs/00_stack.ipynb #f38bee5b
 def _proc_identity(pid):
     "Start time and command line of a live, non-zombie process, or None."
     import psutil
@@ -78,9 +78,7 @@ def _http_ok(url, timeout=2.0):
     except (urllib.error.URLError, OSError, ValueError): return False
 
 def _write_record(srv):
-    rec = {k: v for k, v in asdict(srv).items() if k != "owned"}
-    tmp = srv.record.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(rec, indent=1)); os.replace(tmp, srv.record)
+    config.write_atomic(srv.record, json.dumps({k: v for k, v in asdict(srv).items() if k != "owned"}, indent=1))
 
 def read_record(name: str, # the server's name
                 home: str|Path|None = None # the course home; None: COURSE_HOME, then the settings
@@ -92,7 +90,7 @@ def read_record(name: str, # the server's name
     except (OSError, ValueError): f.unlink(missing_ok=True); return None
     return Server(**rec)
 
-# %% ../nbs/00_stack.ipynb #b7bb8807
+# %% ../nbs/00_stack.ipynb #fa61f50d
 _STARTED: dict = {}  # name -> (Server, Popen) started by this process
 
 def _listens_on(pid, port):
@@ -165,7 +163,7 @@ def start_server(name: str, # a short name for the record and the log, e.g. "mlf
     _STARTED[name, str(h)] = (srv, proc)
     return srv
 
-# %% ../nbs/00_stack.ipynb #f38bee5b
+# %% ../nbs/00_stack.ipynb #60174ad8
 def _group_alive(pgid):
     try: os.killpg(pgid, 0); return True
     except ProcessLookupError: return False

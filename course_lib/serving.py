@@ -64,9 +64,7 @@ def _no_fast_http_path() -> Path:
         f = d / mod / "__init__.py"
         if not f.is_file():
             f.parent.mkdir(parents=True, exist_ok=True)
-            tmp = f.with_suffix(".tmp")
-            tmp.write_text(f'raise ImportError("{mod} hidden by course_lib.serving (fast_http=False)")\n')
-            os.replace(tmp, f)
+            config.write_atomic(f, f'raise ImportError("{mod} hidden by course_lib.serving (fast_http=False)")\n')
     return d
 
 def post_json(url: str, # the server's base URL
@@ -540,9 +538,7 @@ def write_yaml(obj, # a JSON-able object
               ) -> Path:
     "Write `obj` as YAML atomically (temporary name, then rename)."
     import yaml
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp"); tmp.write_text(yaml.safe_dump(obj, sort_keys=False)); os.replace(tmp, path)
-    return path
+    return config.write_atomic(path, yaml.safe_dump(obj, sort_keys=False))
 
 # %% ../nbs/05_serving.ipynb #f427b249
 def triton_config(name: str = "fineweb_quality", # the model's folder name in the repository

@@ -126,21 +126,11 @@ def default_params(profile: str|None = None # the profile whose sizes seed the f
             "model": {"kind": "sklearn", "epochs": P.epochs, "patience": P.patience,
                       "alpha": 1.0e-6, "eta0": 0.5, "ngram_max": 2}}
 
-def _write_text(path: Path, text: str):
-    "Write `text` to `path` atomically (temporary name, then rename)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f: f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-
 def write_yaml(path: str|Path, # the file
                obj: dict # what to write
               ) -> Path:
     "Write `obj` as YAML to `path` atomically, keys in the order given."
-    _write_text(Path(path), yaml.safe_dump(obj, sort_keys=False))
+    config.write_atomic(Path(path), yaml.safe_dump(obj, sort_keys=False))
     return Path(path)
 
 def read_params(root: str|Path|None = None # the project; the home's when None
@@ -429,7 +419,7 @@ def _stage_train(root: Path, params: dict, item=None):
     m.save(root / "model")
     run_id = tracking.log_training_run(m, df, held, run_name=f"dvc-train-{tags['git.commit'][:8]}", tags=tags)
     version = tracking.register_model(run_id)
-    _write_text(root / "model" / "mlflow.json", json.dumps({"run_id": run_id, "model": tracking.registered_name(),
+    config.write_atomic(root / "model" / "mlflow.json", json.dumps({"run_id": run_id, "model": tracking.registered_name(),
                                                             "version": version}, indent=1) + "\n")
     print(f"trained a {kind} model on {len(df)} pages; MLflow run {run_id}, registered version {version}")
 
@@ -440,7 +430,7 @@ def _stage_evaluate(root: Path, params: dict, item=None):
     m = M.load_model(root / "model")
     held = data.read_shards(root / "data" / "annotated" / "heldout")
     metrics = {k: v for k, v in M.evaluate(m, held).items() if k != "pages_per_s"}  # timings never repeat
-    _write_text(root / "metrics.json", json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+    config.write_atomic(root / "metrics.json", json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     fig = M.confusion_figure(m, held, title=f"held-out slice: keep-F1 {metrics['f1']:.3f}")
     (root / "plots").mkdir(exist_ok=True)
     tmp = root / "plots" / ".confusion.png.tmp"
